@@ -126,6 +126,10 @@ static int utf8_check(const unsigned char *s, size_t len, size_t *bad_at,
                 break;
             i += 16;
         }
+        /* The 16-byte loop may end exactly at len: s[len] is the reader's
+         * terminating NUL and must not be read as part of the line. */
+        if (i >= len)
+            break;
 #endif
         if (len - i >= 8) {
             uint64_t v;
