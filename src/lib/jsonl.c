@@ -494,6 +494,8 @@ struct eng_reader {
     int eof;
     unsigned long lineno;
     struct eng_writer *flush;
+    int (*flush_fn)(void *ctx); /* instead of one writer: e.g. partitions */
+    void *flush_ctx;
 };
 
 static struct eng_reader *reader_new(int fd, eng_read_fn fn, void *ctx,
@@ -555,8 +557,28 @@ void eng_reader_set_flush(struct eng_reader *r, struct eng_writer *w)
     r->flush = w;
 }
 
+void eng_reader_set_flush_fn(struct eng_reader *r, int (*fn)(void *ctx),
+                             void *ctx)
+{
+    r->flush_fn = fn;
+    r->flush_ctx = ctx;
+}
+
+/* Returns 1 when something may be waiting in an output buffer. A flush
+ * callback cannot say, so it always may. */
+static int flush_pending(const struct eng_reader *r)
+{
+    return r->flush_fn || (r->flush && (r->flush->len > 0 || r->flush->err));
+}
+
 static int flush_writer(struct eng_reader *r, struct eng_error *err)
 {
+    if (r->flush_fn && r->flush_fn(r->flush_ctx) < 0) {
+        int e = errno;
+        eng_error_set(err, "write error: %s", strerror(e));
+        errno = e;
+        return -1;
+    }
     if (!r->flush || (r->flush->len == 0 && !r->flush->err))
         return 0;
     if (eng_writer_flush(r->flush) < 0) {
@@ -585,8 +607,8 @@ static long fill(struct eng_reader *r, struct eng_error *err)
     if (r->eof)
         return 0;
     /* Polling is only worth a syscall when there is something to flush. */
-    if (r->flush && (r->flush->len > 0 || r->flush->err) &&
-        (r->fn || !fd_ready(r->fd)) && flush_writer(r, err) < 0)
+    if (flush_pending(r) && (r->fn || !fd_ready(r->fd)) &&
+        flush_writer(r, err) < 0)
         return -1;
     for (;;) {
         long n = r->fn ? r->fn(r->ctx, r->buf + r->end, room)

@@ -70,6 +70,11 @@ const char *eng_reader_name(const struct eng_reader *r);
 /* Writer to flush whenever the input has no more bytes ready; NULL for none.
  * Borrowed: must outlive the reader. */
 void eng_reader_set_flush(struct eng_reader *r, struct eng_writer *w);
+/* Same rule with a callback, for a tool with several outputs (eng-ingest's
+ * partitions): fn(ctx) flushes them all and returns 0, or -1 with errno set.
+ * Called in addition to the writer of eng_reader_set_flush, if any. */
+void eng_reader_set_flush_fn(struct eng_reader *r, int (*fn)(void *ctx),
+                             void *ctx);
 
 /* Reads the next line into *line. Returns 1 for a line, 0 at end of input,
  * -1 on a read error (err says why). A flush error of the attached writer is
