@@ -1,0 +1,36 @@
+#!/usr/bin/env bats
+# Man pages: every page in man/ renders with no warning from man/groff
+# (--warnings=w is groff -ww, every warning; groff's "all" leaves out "mac").
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+render_clean() {
+    local page="$ENG_SRCDIR/man/$1"
+    [ -f "$page" ] || fail "missing man page $1"
+    run --separate-stderr env MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings=w -l "$page"
+    assert_success
+    # stdout is the page; groff's and man's diagnostics go to stderr.
+    [ -z "$stderr" ] || fail "warnings rendering $1: $stderr"
+    assert_output --partial "$2"
+}
+
+@test "man: eng(7) renders cleanly" {
+    render_clean eng.7 "eng-ingest"
+}
+
+@test "man: eng-event(7) renders cleanly" {
+    render_clean eng-event.7 "customer"
+}
+
+@test "man: eng-ingest(1) renders cleanly and documents every option" {
+    render_clean eng-ingest.1 "--partition-out"
+    # Every long option eng-ingest --help lists is documented in the page.
+    local opts
+    opts=$(eng-ingest --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+    local page
+    page=$(MANWIDTH=200 man -l "$ENG_SRCDIR/man/eng-ingest.1" 2>/dev/null)
+    for o in $opts; do
+        [[ "$page" == *"$o"* ]] || fail "eng-ingest(1) does not document $o"
+    done
+}
