@@ -167,12 +167,8 @@ int clfin_run(struct ingest *g, struct ingest_input *in, struct eng_reader *r,
         if (eng_signal_pending())
             break;
     }
-    if (rc == 0 && got < 0) {
-        g->fatal = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
-                                                : ENG_EXIT_RUNTIME;
-        g->err = err;
-        rc = -1;
-    }
+    if (rc == 0 && got < 0)
+        rc = ingest_read_failed(g, &err);
     free(cells);
     free(vals);
     buf_free(&un);

@@ -298,12 +298,8 @@ int csvin_run(struct ingest *g, struct ingest_input *in, struct eng_reader *r,
         else if (eng_signal_pending())
             break;
     }
-    if (rc == 0 && got < 0) {
-        g->fatal = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
-                                                : ENG_EXIT_RUNTIME;
-        g->err = err;
-        rc = -1;
-    }
+    if (rc == 0 && got < 0)
+        rc = ingest_read_failed(g, &err);
     if (rc == 0 && csv_fini(&c.p, on_cell, on_record, &c) != 0 && !c.stop &&
         c.rec_line)
         rc = reject(&c, "quoted field not closed at end of input");

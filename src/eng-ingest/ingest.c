@@ -172,3 +172,11 @@ int ingest_plan_record(struct ingest *g, const struct ingest_input *in,
     ingest_close_event(g, in, line);
     return ingest_emit(g, g->ev.p, g->ev.len, p->has_ts, p->ts);
 }
+
+int ingest_read_failed(struct ingest *g, const struct eng_error *err)
+{
+    g->fatal = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
+                                            : ENG_EXIT_RUNTIME;
+    g->err = *err;
+    return -1;
+}

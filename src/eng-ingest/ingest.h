@@ -63,6 +63,11 @@ int ingest_emit(struct ingest *g, const char *text, size_t len, int has_ts,
                 eng_time ts);
 /* Records a reject. Returns 0, or -1 when the run must stop (rejects file
  * failed, or --max-rejects passed; g->fatal set). */
+/* Records a failed read (or a failed flush of the output the reader does
+ * before blocking) as the run's fatal error: a closed downstream (EPIPE) ends
+ * quietly with 141, anything else is exit 3. Uses errno. Returns -1. */
+int ingest_read_failed(struct ingest *g, const struct eng_error *err);
+
 int ingest_reject(struct ingest *g, const struct ingest_input *in,
                   unsigned long line, const char *why, const char *raw,
                   size_t raw_len);

@@ -520,14 +520,6 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
-static int read_failed(struct ingest *g, const struct eng_error *err)
-{
-    g->fatal = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
-                                            : ENG_EXIT_RUNTIME;
-    g->err = *err;
-    return -1;
-}
-
 int jsonin_run_lines(struct jsonin *j, struct ingest_input *in,
                      struct eng_reader *r)
 {
@@ -558,7 +550,7 @@ int jsonin_run_lines(struct jsonin *j, struct ingest_input *in,
         if (eng_signal_pending())
             return 0;
     }
-    return got < 0 ? read_failed(j->g, &err) : 0;
+    return got < 0 ? ingest_read_failed(j->g, &err) : 0;
 }
 
 /* --- JSON documents --- */
@@ -656,7 +648,7 @@ int jsonin_run_docs(struct jsonin *j, struct ingest_input *in,
             return 0;
     }
     if (got < 0)
-        return read_failed(j->g, &err);
+        return ingest_read_failed(j->g, &err);
     if (sp.active) {
         if (sp.scalar)
             return end_doc(j, &sp);
