@@ -30,7 +30,9 @@
  *     1e-4, 1e-1 and 1e-2, printed like Python's repr (trailing zeros
  *     dropped, at least one decimal: "52.514", "13.0").
  */
+#ifndef _GNU_SOURCE /* configure may define it already */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

@@ -18,7 +18,9 @@
  * At the end it prints "json-parse-ceiling: N lines, E errors" on stderr.
  * Exit status: 0, 1 when some line was not valid JSON, 2 on usage, 3 on I/O.
  */
+#ifndef _GNU_SOURCE /* configure may define it already */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
