@@ -1,0 +1,468 @@
+/* rules: load, validate and compile eng-match's rule file (rules.h).
+ *
+ * The file (RULES.md):
+ *
+ *   defaults: { key: customer }       # optional; key is a path
+ *   rules:
+ *     - id: heatwave                  # required, unique
+ *       description: free text        # optional, ignored
+ *       when: EXPR                    # the condition (a CEL-subset expression)
+ *       cooldown: 7d                  # optional: per key, in event time
+ *       priority: 5                   # optional integer, default 0
+ *       key: profile.household        # optional: this rule's key path
+ *       emit: { channel: push, ... }  # optional: the action's payload
+ *
+ * Validation order for a rule: its keys (unknown key), its kind (`sequence`
+ * and `count` are refused for now; `instances`/`max_instances` belong to
+ * sequences), id, when, cooldown, priority, key, emit. The first problem
+ * stops the load, reported at its FILE:LINE:COL.
+ *
+ * Expression positions: the expression compiler counts lines and columns
+ * from the position of the scalar's first character, which for a quoted
+ * scalar is one past the quote and for a block scalar ('|', '>') the first
+ * content line at its indentation; the latter is read from the file text,
+ * since libyaml reports the indicator's position.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "rules.h"
+#include "timeutil.h"
+
+struct loader {
+    struct eng_config *cfg;
+    const char *file;
+    char *text;          /* the file's bytes, for block scalar positions */
+    size_t text_len;
+    struct eng_expr_ctx *ctx;
+    struct eng_error *err;
+};
+
+static char *json_literal(const char *s, size_t len)
+{
+    struct eng_tmpl_buf b = {0};
+    if (eng_tmpl_buf_put(&b, "\"", 1, ENG_TMPL_NONE) < 0 ||
+        eng_tmpl_buf_put(&b, s, len, ENG_TMPL_JSON) < 0 ||
+        eng_tmpl_buf_put(&b, "\"", 1, ENG_TMPL_NONE) < 0) {
+        eng_tmpl_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* ---------------------------------------------------------------- emit */
+
+static void pnode_free(struct pnode *p)
+{
+    free(p->json);
+    eng_template_free(p->tmpl);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->keys)
+            free(p->keys[i]);
+        pnode_free(&p->kids[i]);
+    }
+    free(p->keys);
+    free(p->kids);
+    memset(p, 0, sizeof *p);
+}
+
+static int compile_pnode(struct loader *L, const json_t *v, const char *where,
+                         struct pnode *out)
+{
+    memset(out, 0, sizeof *out);
+    if (json_is_string(v)) {
+        struct eng_error terr;
+        struct eng_template *t = eng_template_compile(json_string_value(v),
+                                                      json_string_length(v),
+                                                      &terr);
+        if (!t)
+            return eng_config_error(L->cfg, v, L->err, "%s: %s", where, terr.msg);
+        if (!eng_template_is_literal(t)) {
+            out->kind = PN_TMPL;
+            out->tmpl = t;
+            return 0;
+        }
+        eng_template_free(t);
+    }
+    if (json_is_object(v) || json_is_array(v)) {
+        size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+        out->kind = json_is_object(v) ? PN_OBJ : PN_ARR;
+        out->kids = calloc(n ? n : 1, sizeof *out->kids);
+        if (out->kind == PN_OBJ)
+            out->keys = calloc(n ? n : 1, sizeof *out->keys);
+        if (!out->kids || (out->kind == PN_OBJ && !out->keys))
+            abort();
+        char sub[512];
+        if (out->kind == PN_OBJ) {
+            const char *k;
+            json_t *e;
+            json_object_foreach((json_t *)v, k, e) {
+                char *lit = json_literal(k, strlen(k));
+                size_t ll = strlen(lit);
+                char *key = malloc(ll + 2);
+                if (!key)
+                    abort();
+                memcpy(key, lit, ll);
+                memcpy(key + ll, ":", 2);
+                free(lit);
+                out->keys[out->n] = key;
+                snprintf(sub, sizeof sub, "%s.%s", where, k);
+                if (compile_pnode(L, e, sub, &out->kids[out->n++]) < 0)
+                    return -1;
+            }
+        } else {
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                snprintf(sub, sizeof sub, "%s[%zu]", where, i);
+                out->n++;
+                if (compile_pnode(L, e, sub, &out->kids[i]) < 0)
+                    return -1;
+            }
+        }
+        return 0;
+    }
+    struct eng_tmpl_buf b = {0};
+    if (eng_tmpl_buf_json(&b, v, ENG_TMPL_NONE) < 0)
+        abort();
+    out->kind = PN_CONST;
+    out->json = b.data;
+    return 0;
+}
+
+static int compile_emit(struct loader *L, const json_t *rule, struct rule *r)
+{
+    json_t *emit = json_object_get(rule, "emit");
+    r->payload.kind = PN_OBJ;
+    if (!emit || json_is_null(emit))
+        return 0;
+    if (!json_is_object(emit))
+        return eng_config_error_member(L->cfg, rule, "emit", L->err,
+                                       "emit must be a mapping");
+    json_t *ch = json_object_get(emit, "channel");
+    if (ch) {
+        if (!json_is_string(ch))
+            return eng_config_error_member(L->cfg, emit, "channel", L->err,
+                                           "emit.channel must be a string");
+        struct eng_error terr;
+        r->channel = eng_template_compile(json_string_value(ch),
+                                          json_string_length(ch), &terr);
+        if (!r->channel)
+            return eng_config_error(L->cfg, ch, L->err, "emit.channel: %s",
+                                    terr.msg);
+    }
+    /* the payload is emit without channel; compile from a shallow copy so
+     * positions (looked up by node pointer) still work for the members */
+    json_t *copy = json_object();
+    const char *k;
+    json_t *e;
+    json_object_foreach(emit, k, e) {
+        if (strcmp(k, "channel") != 0)
+            json_object_set(copy, k, e);
+    }
+    int rc = compile_pnode(L, copy, "emit", &r->payload);
+    json_decref(copy);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- when */
+
+/* Where the text of the scalar obj[key] starts (see the header comment). */
+static void expr_start(struct loader *L, const json_t *obj, const char *key,
+                       long *line, long *col)
+{
+    struct eng_pos pos;
+    if (eng_config_pos_member(L->cfg, obj, key, &pos) < 0) {
+        *line = 1, *col = 1;
+        return;
+    }
+    *line = pos.line;
+    *col = pos.col;
+    if (pos.quoted == 1) {
+        (*col)++;
+    } else if (pos.quoted == 2 && L->text) {
+        /* first non-blank line after the indicator's line */
+        long ln = 1;
+        size_t i = 0;
+        while (i < L->text_len && ln <= pos.line)
+            if (L->text[i++] == '\n')
+                ln++;
+        while (i < L->text_len) {
+            size_t c = 0;
+            while (i + c < L->text_len && L->text[i + c] == ' ')
+                c++;
+            if (i + c < L->text_len && L->text[i + c] != '\n') {
+                *line = ln;
+                *col = (long)c + 1;
+                return;
+            }
+            i += c + 1;
+            ln++;
+        }
+    }
+}
+
+static int compile_when(struct loader *L, const json_t *rule, struct rule *r)
+{
+    json_t *w = json_object_get(rule, "when");
+    if (!json_is_string(w))
+        return eng_config_error_member(L->cfg, rule, "when", L->err,
+                                       "when must be an expression (a string)");
+    long line, col;
+    expr_start(L, rule, "when", &line, &col);
+    static const struct eng_expr_env env = { "event", NULL, 0 };
+    const char *text = json_string_value(w);
+    size_t len = json_string_length(w);
+    struct eng_pos pos;
+    struct eng_tmpl_buf indented = {0};
+    if (eng_config_pos_member(L->cfg, rule, "when", &pos) == 0 &&
+        pos.quoted == 2 && col > 1 && memchr(text, '\n', len)) {
+        /* a literal block lost its indentation; put it back so the
+         * compiler's columns are the file's */
+        for (size_t i = 0; i < len; i++) {
+            if (eng_tmpl_buf_put(&indented, text + i, 1, ENG_TMPL_NONE) < 0)
+                abort();
+            for (long c = 1; text[i] == '\n' && i + 1 < len && c < col; c++)
+                if (eng_tmpl_buf_put(&indented, " ", 1, ENG_TMPL_NONE) < 0)
+                    abort();
+        }
+        text = indented.data;
+        len = indented.len;
+    }
+    r->when = eng_expr_compile(text, len, &env, L->file, line, col, L->err);
+    eng_tmpl_buf_free(&indented);
+    if (!r->when)
+        return -1;
+    /* The static type check we can afford: with no record, every field is
+     * missing (an error value), so a result that is neither bool nor error
+     * comes from the literals and operators alone and can never be a
+     * condition (`1 + 2`, `has(x) ? true : "no"` when x is missing). */
+    const struct eng_expr_value *v = eng_expr_eval(r->when, L->ctx, NULL, NULL);
+    if (v->kind != ENG_EXPR_BOOL && v->kind != ENG_EXPR_ERROR) {
+        eng_error_at(L->err, L->file, line, col,
+                     "condition is of type %s, not bool",
+                     eng_expr_kind_name(v->kind));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static int compile_key(struct loader *L, const json_t *obj, const char *what,
+                       struct eng_path **out)
+{
+    json_t *k = json_object_get(obj, "key");
+    if (!json_is_string(k))
+        return eng_config_error_member(L->cfg, obj, "key", L->err,
+                                       "%s must be a field path (a string)",
+                                       what);
+    struct eng_error perr;
+    if (!(*out = eng_path_compile(json_string_value(k), &perr)))
+        return eng_config_error_member(L->cfg, obj, "key", L->err, "%s: %s",
+                                       what, perr.msg);
+    return 0;
+}
+
+static int load_rule(struct loader *L, const json_t *rule, size_t idx,
+                     const json_t *rules, const char *default_key,
+                     struct rule *r)
+{
+    static const char *const keys[] = { "id", "description", "when",
+        "sequence", "count", "emit", "priority", "cooldown", "key",
+        "instances", "max_instances", NULL };
+    if (!json_is_object(rule)) {
+        struct eng_pos pos;
+        eng_config_pos_index(L->cfg, rules, idx, &pos);
+        eng_error_at(L->err, L->file, pos.line, pos.col,
+                     "a rule must be a mapping");
+        return -1;
+    }
+    if (eng_config_check_keys(L->cfg, rule, keys, "rule", L->err) < 0)
+        return -1;
+    json_t *id = json_object_get(rule, "id");
+    if (!id) {
+        struct eng_pos pos;
+        eng_config_pos(L->cfg, rule, &pos);
+        eng_error_at(L->err, L->file, pos.line, pos.col, "rule without an id");
+        return -1;
+    }
+    if (!json_is_string(id) || json_string_length(id) == 0 ||
+        strlen(json_string_value(id)) != json_string_length(id))
+        return eng_config_error_member(L->cfg, rule, "id", L->err,
+                                       "id must be a non-empty string");
+    r->id = strdup(json_string_value(id));
+    r->id_json = json_literal(r->id, strlen(r->id));
+    if (!r->id || !r->id_json)
+        abort();
+    const char *kinds[] = { "sequence", "count" };
+    for (size_t i = 0; i < 2; i++) {
+        if (json_object_get(rule, kinds[i]))
+            return eng_config_error_member(L->cfg, rule, kinds[i], L->err,
+                                           "%s rules are not supported yet",
+                                           kinds[i]);
+    }
+    const char *seqonly[] = { "instances", "max_instances" };
+    for (size_t i = 0; i < 2; i++) {
+        if (json_object_get(rule, seqonly[i]))
+            return eng_config_error_member(L->cfg, rule, seqonly[i], L->err,
+                                           "%s is only for sequence rules",
+                                           seqonly[i]);
+    }
+    if (!json_object_get(rule, "when")) {
+        struct eng_pos pos;
+        eng_config_pos(L->cfg, rule, &pos);
+        eng_error_at(L->err, L->file, pos.line, pos.col,
+                     "rule '%s' needs 'when' (or 'sequence' or 'count')", r->id);
+        return -1;
+    }
+    if (compile_when(L, rule, r) < 0)
+        return -1;
+    json_t *cd = json_object_get(rule, "cooldown");
+    if (cd) {
+        if (!json_is_string(cd) ||
+            eng_duration_parse(json_string_value(cd), json_string_length(cd),
+                               &r->cooldown_ms) < 0)
+            return eng_config_error_member(L->cfg, rule, "cooldown", L->err,
+                                           "cooldown: expected a duration "
+                                           "such as 30m, 1h30m or 7d");
+        r->has_cooldown = 1;
+    }
+    json_t *pr = json_object_get(rule, "priority");
+    if (pr) {
+        if (!json_is_integer(pr))
+            return eng_config_error_member(L->cfg, rule, "priority", L->err,
+                                           "priority must be an integer");
+        r->priority = json_integer_value(pr);
+    }
+    if (json_object_get(rule, "key")) {
+        if (compile_key(L, rule, "key", &r->key) < 0)
+            return -1;
+    } else {
+        struct eng_error perr;
+        if (!(r->key = eng_path_compile(default_key, &perr)))
+            abort();   /* checked when defaults were read */
+    }
+    return compile_emit(L, rule, r);
+}
+
+static void rule_free(struct rule *r)
+{
+    free(r->id);
+    free(r->id_json);
+    eng_expr_free(r->when);
+    eng_path_free(r->key);
+    eng_template_free(r->channel);
+    pnode_free(&r->payload);
+}
+
+void rules_free(struct ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        rule_free(&rs->rules[i]);
+    free(rs->rules);
+    memset(rs, 0, sizeof *rs);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0, got;
+    char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = cap < ((size_t)64 << 20) ? realloc(b, cap *= 2) : NULL;
+            if (!nb) {
+                free(b);
+                b = NULL;
+            } else {
+                b = nb;
+            }
+        }
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+int rules_load(const char *path, struct ruleset *rs, struct eng_error *err)
+{
+    static const char *const top[] = { "defaults", "rules", NULL };
+    static const char *const dkeys[] = { "key", NULL };
+    struct loader L = { 0 };
+    const char *default_key = "customer";
+    int rc = -1;
+
+    memset(rs, 0, sizeof *rs);
+    L.err = err;
+    if (!(L.cfg = eng_config_load(path, err)))
+        return -1;
+    L.file = eng_config_file(L.cfg);
+    L.text = slurp(path, &L.text_len);
+    if (!(L.ctx = eng_expr_ctx_new()))
+        abort();
+    json_t *root = eng_config_root(L.cfg);
+    if (!root || !json_is_object(root)) {
+        eng_error_at(err, L.file, 0, 0, "expected a mapping with 'rules:'");
+        goto out;
+    }
+    if (eng_config_check_keys(L.cfg, root, top, "the rule file", err) < 0)
+        goto out;
+    json_t *defs = json_object_get(root, "defaults");
+    if (defs && !json_is_null(defs)) {
+        struct eng_path *p = NULL;
+        if (eng_config_check_keys(L.cfg, defs, dkeys, "defaults", err) < 0)
+            goto out;
+        if (json_object_get(defs, "key")) {
+            if (compile_key(&L, defs, "defaults.key", &p) < 0)
+                goto out;
+            eng_path_free(p);
+            default_key = json_string_value(json_object_get(defs, "key"));
+        }
+    }
+    json_t *rules = json_object_get(root, "rules");
+    if (!json_is_array(rules)) {
+        if (rules)
+            eng_config_error_member(L.cfg, root, "rules", err,
+                                    "rules must be a list");
+        else
+            eng_error_at(err, L.file, 0, 0, "no 'rules:' list");
+        goto out;
+    }
+    size_t n = json_array_size(rules);
+    rs->rules = calloc(n ? n : 1, sizeof *rs->rules);
+    if (!rs->rules)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        json_t *rule = json_array_get(rules, i);
+        struct rule *r = &rs->rules[rs->n++];
+        if (load_rule(&L, rule, i, rules, default_key, r) < 0)
+            goto out;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(rs->rules[j].id, r->id) != 0)
+                continue;
+            struct eng_pos first;
+            eng_config_pos_member(L.cfg, json_array_get(rules, j), "id", &first);
+            eng_config_error_member(L.cfg, rule, "id", err,
+                                    "duplicate rule id '%s' (first at line %ld)",
+                                    r->id, first.line);
+            goto out;
+        }
+        if (r->has_cooldown)
+            rs->nkeyed++;
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        rules_free(rs);
+    eng_expr_ctx_free(L.ctx);
+    free(L.text);
+    eng_config_free(L.cfg);
+    return rc;
+}
