@@ -23,14 +23,33 @@ render_clean() {
     render_clean eng-event.7 "customer"
 }
 
+# documents_every_option TOOL: every long option TOOL --help lists appears
+# in TOOL(1).
+documents_every_option() {
+    local opts page o
+    opts=$("$1" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+    [ -n "$opts" ] || fail "$1 --help lists no long option"
+    page=$(MANWIDTH=200 man -l "$ENG_SRCDIR/man/$1.1" 2>/dev/null)
+    for o in $opts; do
+        [[ "$page" == *"$o"* ]] || fail "$1(1) does not document $o"
+    done
+}
+
 @test "man: eng-ingest(1) renders cleanly and documents every option" {
     render_clean eng-ingest.1 "--partition-out"
-    # Every long option eng-ingest --help lists is documented in the page.
-    local opts
-    opts=$(eng-ingest --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
-    local page
-    page=$(MANWIDTH=200 man -l "$ENG_SRCDIR/man/eng-ingest.1" 2>/dev/null)
-    for o in $opts; do
-        [[ "$page" == *"$o"* ]] || fail "eng-ingest(1) does not document $o"
-    done
+    documents_every_option eng-ingest
+}
+
+@test "man: eng-sentiment(1) renders cleanly and documents every option" {
+    render_clean eng-sentiment.1 "--add-lexicon"
+    documents_every_option eng-sentiment
+}
+
+@test "man: eng-match(1) renders cleanly and documents every option" {
+    render_clean eng-match.1 "--annotate"
+    documents_every_option eng-match
+}
+
+@test "man: eng-rules(5) renders cleanly" {
+    render_clean eng-rules.5 "exists_one"
 }
