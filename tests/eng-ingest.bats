@@ -409,3 +409,42 @@ OUT
     assert_success
     assert_line --index 0 --partial '"source":{"name":"events.data","line":1}}'
 }
+
+# --- --where (the rule language, eng-rules(5)) ---
+
+@test "where: keeps only the events for which the condition is true" {
+    run --separate-stderr eng-ingest --stats --where 'channel == "mobile" && temp_f >= 90' where.jsonl
+    assert_success
+    assert_output - <<'OUT'
+{"id":"w1","ts":"2024-07-04T18:00:00Z","customer":"c1","channel":"mobile","type":"page_view","temp_f":92,"source":{"name":"where.jsonl","line":1}}
+{"id":"w5","ts":"2024-07-04T18:04:00Z","customer":"c5","channel":"mobile","type":"purchase","temp_f":90.0,"source":{"name":"where.jsonl","line":5}}
+OUT
+    # w4 has no temp_f: the condition is an error there, so w4 is filtered,
+    # counted, and reported with its id; nothing is rejected.
+    assert_equal "$stderr" "$(cat <<'ERR'
+eng-ingest: --where: no such field: 'temp_f' (event w4)
+{"tool":"eng-ingest","in":5,"out":2,"rejected":0,"filtered":3,"where_errors":1}
+ERR
+)"
+}
+
+@test "where: true || error is true, so the error is absorbed (CEL semantics)" {
+    run --separate-stderr eng-ingest --stats --where 'type == "page_view" || temp_f > 94' where.jsonl
+    assert_success
+    assert_equal "$(printf '%s\n' "$output" | jq -r .id | tr '\n' ' ')" "w1 w2 w3 w4 "
+    assert_equal "$stderr" '{"tool":"eng-ingest","in":5,"out":4,"rejected":0,"filtered":1,"where_errors":0}'
+}
+
+@test "where: filters CSV records by their inferred numbers" {
+    run eng-ingest --where 'n > 0' basic.csv
+    assert_success
+    assert_equal "${#lines[@]}" 1
+    assert_line --index 0 --partial '"customer":"c1"'
+}
+
+@test "where: a parse error is a usage error with its column" {
+    run --separate-stderr eng-ingest --where 'type == ' where.jsonl
+    assert_failure 2
+    assert_output ''
+    assert_equal "${stderr_lines[0]}" "eng-ingest: --where:1:9: expected an expression, found end of expression"
+}

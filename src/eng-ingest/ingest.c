@@ -114,6 +114,10 @@ int ingest_emit(struct ingest *g, const char *text, size_t len, int has_ts,
         g->filtered++;
         return 0;
     }
+    if (g->where && !where_keep(g->where, text, len)) {
+        g->filtered++;
+        return 0;
+    }
     struct eng_writer *w = g->parts ? route(g, text, len) : g->out;
     if (has_ts && g->replay.speed > 0 && replay_wait(&g->replay, ts, w) < 0)
         return fail_write(g, w);

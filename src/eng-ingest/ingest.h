@@ -22,6 +22,7 @@
 #include "rejects.h"
 #include "replay.h"
 #include "timeutil.h"
+#include "where.h"
 
 struct ingest {
     struct eng_cli *cli;
@@ -36,6 +37,7 @@ struct ingest {
     int have_since, have_until;
     eng_time since, until;
     int follow;
+    struct where *where;          /* --where, or NULL */
     unsigned long long in, out_n, filtered;
     struct buf ev;                /* the event being written */
     int fatal;                    /* exit status that stops the run, or 0 */
@@ -61,13 +63,13 @@ void ingest_input_free(struct ingest_input *in);
  * Returns 0, or -1 when the run must stop (g->fatal set). */
 int ingest_emit(struct ingest *g, const char *text, size_t len, int has_ts,
                 eng_time ts);
-/* Records a reject. Returns 0, or -1 when the run must stop (rejects file
- * failed, or --max-rejects passed; g->fatal set). */
 /* Records a failed read (or a failed flush of the output the reader does
  * before blocking) as the run's fatal error: a closed downstream (EPIPE) ends
  * quietly with 141, anything else is exit 3. Uses errno. Returns -1. */
 int ingest_read_failed(struct ingest *g, const struct eng_error *err);
 
+/* Records a reject. Returns 0, or -1 when the run must stop (rejects file
+ * failed, or --max-rejects passed; g->fatal set). */
 int ingest_reject(struct ingest *g, const struct ingest_input *in,
                   unsigned long line, const char *why, const char *raw,
                   size_t raw_len);

@@ -21,7 +21,7 @@
 
 enum {
     OPT_SET = 0x2000, OPT_REQUIRE, OPT_SINCE, OPT_UNTIL, OPT_REPLAY,
-    OPT_FOLLOW, OPT_PART_BY, OPT_PARTS, OPT_PART_OUT, OPT_TZ, OPT_SOURCE
+    OPT_FOLLOW, OPT_PART_BY, OPT_PARTS, OPT_PART_OUT, OPT_TZ, OPT_SOURCE, OPT_WHERE
 };
 
 static const struct option longopts[] = {
@@ -39,6 +39,7 @@ static const struct option longopts[] = {
     {"partition-out", required_argument, NULL, OPT_PART_OUT},
     {"tz", required_argument, NULL, OPT_TZ},
     {"source", required_argument, NULL, OPT_SOURCE},
+    {"where", required_argument, NULL, OPT_WHERE},
     ENG_CLI_LONGOPTS,
     {NULL, 0, NULL, 0}
 };
@@ -61,6 +62,7 @@ static void usage(void)
 "      --require LIST     fields every event needs (default ts,customer,type)\n"
 "      --since TS         drop events before TS (inclusive bound)\n"
 "      --until TS         drop events at or after TS\n"
+"      --where EXPR       keep events for which EXPR (eng-rules(5)) is true\n"
 "      --tz ZONE          zone for times without one (default UTC)\n"
 "      --source NAME      source name for ids and source.name\n"
 "      --replay SPEED     pace output by event time: 1x, 60x, max (default)\n"
@@ -179,7 +181,7 @@ int main(int argc, char **argv)
     struct eng_error err;
     const char *map_file = NULL, *since = NULL, *until = NULL, *tz = NULL;
     const char *require = "ts,customer,type", *replay = "max";
-    const char *part_by = NULL, *part_out = NULL;
+    const char *part_by = NULL, *part_out = NULL, *where = NULL;
     long long nparts = -1;
     struct mapping *map = NULL;
     struct jsonin *j = NULL;
@@ -209,6 +211,7 @@ int main(int argc, char **argv)
         case OPT_PART_OUT: part_out = optarg; break;
         case OPT_TZ: tz = optarg; break;
         case OPT_SOURCE: g.source_opt = optarg; break;
+        case OPT_WHERE: where = optarg; break;
         case OPT_PARTS:
             if (eng_parse_count(optarg, &nparts) < 0 || nparts < 1 ||
                 nparts > 1024) {
@@ -274,6 +277,10 @@ int main(int argc, char **argv)
     }
     if (part_by && cli.output) {
         status = eng_usage_error("-o and --partition-out exclude each other");
+        goto out;
+    }
+    if (where && !(g.where = where_new(where, &err))) {
+        status = eng_usage_error("%s", err.msg);
         goto out;
     }
     if (part_by && partition_check(part_out, (unsigned)nparts, &err) < 0) {
@@ -376,6 +383,9 @@ int main(int argc, char **argv)
     }
     unsigned long long nrej = g.in - g.out_n - g.filtered;
     json_t *extra = json_pack("{sI}", "filtered", (json_int_t)g.filtered);
+    if (g.where)
+        json_object_set_new(extra, "where_errors",
+                            json_integer((json_int_t)where_errors(g.where)));
     eng_cli_print_stats(&cli, g.in, g.out_n, nrej, extra);
     json_decref(extra);
     if (status == 0 && eng_signal_pending())
@@ -385,6 +395,7 @@ int main(int argc, char **argv)
 
 out:
     jsonin_free(j);
+    where_free(g.where);
     eng_writer_free(g.out);
     partition_free(g.parts);
     eng_path_free(g.part_path);
