@@ -23,6 +23,19 @@ echo "... $(wc -l < "$out/tweets.jsonl") events" >&2
 echo "rejects:" >&2
 cat "$out/tweets-rejects.jsonl"
 
+step "listening: events -> VADER sentiment with an airline lexicon, and topics" \
+     "eng-sentiment --add-lexicon lexicons/airline.tsv --topics topics/airline.yaml"
+eng-sentiment --add-lexicon "$data/lexicons/airline.tsv" \
+    --topics "$data/topics/airline.yaml" --stats \
+    < "$out/tweets.jsonl" > "$out/scored.jsonl"
+jq -c '{customer, text: .text[0:60], sentiment: .sentiment.compound, label: .sentiment.label, topics}' \
+    "$out/scored.jsonl" | head -n 5
+
+step "decisions: rules over the scored events -> action records" \
+     "eng-match rules/listening.yaml --stats"
+eng-match "$data/rules/listening.yaml" --stats < "$out/scored.jsonl" > "$out/actions.jsonl"
+cat "$out/actions.jsonl"
+
 step "web access log (combined format, auto-detected) -> events" \
      "eng-ingest samples/access.log --stats"
 eng-ingest "$data/samples/access.log" --rejects "$out/access-rejects.jsonl" \
