@@ -18,7 +18,8 @@
 #
 # Usage: bench/match.sh            (or: make bench-match)
 # Environment: ENG_BIN, BENCH_TOOLS, BENCH_N (default 1000000), BENCH_DIR,
-#   GEN_EVENTS, JSON_CEILING: as for bench/ingest.sh. One run each.
+#   GEN_EVENTS, JSON_CEILING: as for bench/ingest.sh.
+#   BENCH_RUNS: runs per command (default 3); the median is reported.
 # Exit status: 0 when the benchmark ran (goals are reported, not failed),
 # 2 when a needed program is missing.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -86,17 +87,21 @@ for n in 10 100 1000; do genrules "$n" > "$dir/rules$n.yaml"; done
 
 # ---------------------------------------------------------------- runs
 declare -A secs
-run() { # name cmd...: one run, output to /dev/null, wall time
-    local t0 t1
-    t0=$(date +%s%N)
-    "$@" < "$ev" > /dev/null 2>"$dir/err" || { [ $? -eq 1 ] || {
-        echo "match.sh: $1 failed:" >&2; cat "$dir/err" >&2; }; }
-    t1=$(date +%s%N)
-    secs[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+RUNS=${BENCH_RUNS:-3}
+run() { # cmd...: RUNS runs, output to /dev/null; median wall time in secs[$name]
+    local t0 t1 k times=""
+    for ((k = 0; k < RUNS; k++)); do
+        t0=$(date +%s%N)
+        "$@" < "$ev" > /dev/null 2>"$dir/err" || { [ $? -eq 1 ] || {
+            echo "match.sh: $1 failed:" >&2; cat "$dir/err" >&2; }; }
+        t1=$(date +%s%N)
+        times="$times $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+    done
+    secs[$name]=$(printf '%s\n' $times | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-28s %8s s %12.0f events/s\n' "$name" "${secs[$name]}" \
         "$(awk -v n="$N" -v s="${secs[$name]}" 'BEGIN { print n / s }')"
 }
-echo "eng-match, $N events ($(du -m "$ev" | cut -f1) MB), one run each:"
+echo "eng-match, $N events ($(du -m "$ev" | cut -f1) MB), median of $RUNS runs each:"
 name=eng-match;      run "$MATCH" "$dir/one.yaml"
 name=jq;             run jq -c 'select(.type == "purchase" and .amount > 100 and .channel == "web")'
 if command -v mlr >/dev/null; then
