@@ -76,23 +76,26 @@ static void render_pnode(struct eng_tmpl_buf *out, const struct pnode *p,
     }
 }
 
-int action_write(struct eng_writer *w, struct action_bufs *b,
-                 const struct rule *r, const struct match_event *m,
-                 const struct match_key *k, int with_event,
-                 unsigned long long *tmpl_missing)
+int action_write_more(struct eng_writer *w, struct action_bufs *b,
+                      const struct rule *r, const struct action_more *a,
+                      const struct match_key *k, int with_event,
+                      unsigned long long *tmpl_missing)
 {
     struct eng_tmpl_buf *o = &b->rec, *h = &b->hash;
-    struct eng_tmpl_scope sc = { "event", m->ev, NULL, NULL, 0 };
+    struct eng_tmpl_scope sc = { "event", a->ev, a->alias_names,
+                                 a->alias_values, a->naliases };
     size_t idlen = strlen(r->id);
     char hex[32];
 
-    /* id = act:RULE:KEY:hex(XXH3(rule US key US trigger...)) */
+    /* id = act:RULE:KEY:hex(XXH3(rule US key US trigger US ...)) */
     h->len = 0;
     put(h, r->id, idlen, ENG_TMPL_NONE);
     put(h, "\x1f", 1, ENG_TMPL_NONE);
     put(h, k->text, k->len, ENG_TMPL_NONE);
-    put(h, "\x1f", 1, ENG_TMPL_NONE);
-    put(h, m->id, m->id_len, ENG_TMPL_NONE);
+    for (size_t i = 0; i < a->ntrig; i++) {
+        put(h, "\x1f", 1, ENG_TMPL_NONE);
+        put(h, a->trig[i], a->trig_len[i], ENG_TMPL_NONE);
+    }
     snprintf(hex, sizeof hex, "%016" PRIx64, (uint64_t)XXH3_64bits(h->data, h->len));
 
     o->len = 0;
@@ -103,11 +106,14 @@ int action_write(struct eng_writer *w, struct action_bufs *b,
     puts_raw(o, ":");
     puts_raw(o, hex);
     puts_raw(o, "\",\"ts\":\"");
-    puts_raw(o, m->ts);
+    puts_raw(o, a->ts);
     puts_raw(o, "\",\"type\":\"action\",\"rule\":");
     puts_raw(o, r->id_json);
     puts_raw(o, ",\"customer\":");
-    put_json(o, json_object_get(m->ev, "customer"));
+    /* the key's value when the key is customer, else the last trigger
+     * event's customer (the completing event is that event) */
+    put_json(o, r->key_is_customer && k->value ? k->value
+                                               : json_object_get(a->ev, "customer"));
     puts_raw(o, ",\"key\":");
     put_json(o, k->value);
     puts_raw(o, ",\"channel\":");
@@ -125,15 +131,41 @@ int action_write(struct eng_writer *w, struct action_bufs *b,
              r->priority);
     puts_raw(o, num);
     render_pnode(o, &r->payload, &sc, tmpl_missing);
-    puts_raw(o, ",\"trigger\":[\"");
-    put(o, m->id, m->id_len, ENG_TMPL_JSON);
-    puts_raw(o, "\"]");
+    puts_raw(o, ",\"trigger\":[");
+    for (size_t i = 0; i < a->ntrig; i++) {
+        puts_raw(o, i ? ",\"" : "\"");
+        put(o, a->trig[i], a->trig_len[i], ENG_TMPL_JSON);
+        puts_raw(o, "\"");
+    }
+    puts_raw(o, "]");
     if (with_event) {
         puts_raw(o, ",\"event\":");
-        put(o, m->raw, m->raw_len, ENG_TMPL_NONE);
+        if (a->raw) {
+            put(o, a->raw, a->raw_len, ENG_TMPL_NONE);
+        } else {
+            char *text = json_dumps(a->ev, JSON_COMPACT);
+            if (!text)
+                abort();
+            puts_raw(o, text);
+            free(text);
+        }
     }
     puts_raw(o, "}\n");
     return eng_writer_write(w, o->data, o->len);
+}
+
+int action_write(struct eng_writer *w, struct action_bufs *b,
+                 const struct rule *r, const struct match_event *m,
+                 const struct match_key *k, int with_event,
+                 unsigned long long *tmpl_missing)
+{
+    const char *trig = m->id;
+    size_t tlen = m->id_len;
+    struct action_more a = {
+        .ev = m->ev, .ts = m->ts, .raw = m->raw, .raw_len = m->raw_len,
+        .trig = &trig, .trig_len = &tlen, .ntrig = 1,
+    };
+    return action_write_more(w, b, r, &a, k, with_event, tmpl_missing);
 }
 
 void action_bufs_free(struct action_bufs *b)

@@ -59,6 +59,28 @@ struct action_bufs {
 void action_key(struct eng_tmpl_buf *kb, const struct rule *r,
                 const json_t *ev, struct match_key *k);
 
+/* What a stateful firing adds (cep.h): the completing event for templates
+ * and customer, the aliases, the trigger ids, and the action's ts. */
+struct action_more {
+    const json_t *ev;               /* templates, customer */
+    const char *ts;                 /* normalised, NUL terminated */
+    const char *raw;                /* --with-event bytes; NULL: ev's JSON */
+    size_t raw_len;
+    const char *const *alias_names;
+    const json_t *const *alias_values;
+    size_t naliases;
+    const char *const *trig;
+    const size_t *trig_len;
+    size_t ntrig;
+};
+
+/* Writes the action record of r with key k as described by a. Returns 0,
+ * or -1 on a write error (errno kept). */
+int action_write_more(struct eng_writer *w, struct action_bufs *b,
+                      const struct rule *r, const struct action_more *a,
+                      const struct match_key *k, int with_event,
+                      unsigned long long *tmpl_missing);
+
 /* Writes the action record of r for m with key k to w, adding missing
  * template values to *tmpl_missing. Returns 0, or -1 on a write error
  * (errno kept). */

@@ -69,6 +69,30 @@ struct hmap_ent *hmap_put(struct hmap *m, const void *key, size_t klen,
     return e;
 }
 
+void *hmap_del(struct hmap *m, const void *key, size_t klen)
+{
+    if (!m->n)
+        return NULL;
+    size_t mask = m->cap - 1, i = slot_of(m, XXH3_64bits(key, klen), key, klen);
+    if (!m->tab[i].key)
+        return NULL;
+    void *p = m->tab[i].val.p;
+    free(m->tab[i].key);
+    m->tab[i].key = NULL;
+    m->n--;
+    /* shift back each later entry of the run whose home is not in (i, j] */
+    for (size_t j = (i + 1) & mask; m->tab[j].key; j = (j + 1) & mask) {
+        size_t home = (size_t)m->tab[j].hash & mask;
+        int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        m->tab[i] = m->tab[j];
+        m->tab[j].key = NULL;
+        i = j;
+    }
+    return p;
+}
+
 void hmap_free(struct hmap *m, void (*fn)(void *))
 {
     for (size_t i = 0; i < m->cap; i++) {

@@ -1,8 +1,9 @@
 /* hmap: a small open-addressing hash table from byte strings to a value,
  * shared by the rule index (field value -> rules) and the cooldown state
  * (key -> last firing time). Keys are copied; XXH3-64 hashes them, linear
- * probing finds them, the table doubles at 50% load. No deletion: neither
- * user needs it within a run.
+ * probing finds them, the table doubles at 50% load. Deletion shifts the
+ * following entries of the probe run back (Knuth 6.4, algorithm R), so no
+ * tombstones build up in the per-key state of a long run.
  */
 #ifndef ENG_MATCH_HMAP_H
 #define ENG_MATCH_HMAP_H
@@ -28,6 +29,9 @@ struct hmap_ent *hmap_get(const struct hmap *m, const void *key, size_t klen);
  * absent. Borrowed; valid until the next hmap_put. NULL when out of memory. */
 struct hmap_ent *hmap_put(struct hmap *m, const void *key, size_t klen,
                           int *created);
+/* Removes key (freeing the table's copy of it); returns its value's p, or
+ * NULL when absent. Entry pointers from hmap_get/hmap_put are invalid after. */
+void *hmap_del(struct hmap *m, const void *key, size_t klen);
 /* Frees the table and its keys; fn (may be NULL) is called on each value's
  * p first. */
 void hmap_free(struct hmap *m, void (*fn)(void *));

@@ -97,7 +97,10 @@ struct rule_index *rule_index_new(const struct ruleset *rs)
         abort();
     for (size_t r = 0; r < rs->n; r++) {
         struct eng_expr_eq eq;
-        if (eng_expr_eq_conjuncts(rs->rules[r].when, &eq, 1) == 0) {
+        /* a sequence is a candidate for every event: its pending instances
+         * may advance or cancel on any later step's condition */
+        if (!rs->rules[r].when ||
+            eng_expr_eq_conjuncts(rs->rules[r].when, &eq, 1) == 0) {
             rlist_add(&ix->always, r);
             continue;
         }

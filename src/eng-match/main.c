@@ -3,9 +3,10 @@
  * (EVENT-MODEL.md, RULES.md). main() reads the options, loads the rules,
  * and runs the matcher (match.c) over the inputs.
  *
- * This version runs stateless `when` rules with in-memory cooldowns;
- * `sequence`/`count` rules, --state, --now and --lateness come with the
- * stateful rules.
+ * Stateful rules (sequences, absences, counts, cooldowns) keep their state
+ * per key in memory (cep.c), and with --state in a SQLite file (state.c).
+ * SIGHUP re-reads the rule file between two events, keeping the state of
+ * the rules that did not change (reload.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +18,12 @@
 #include "cli.h"
 #include "evaljsonl.h"
 #include "match.h"
+#include "reload.h"
+#include "state.h"
+#include "timeutil.h"
 
-enum { OPT_ANNOTATE = 0x2000, OPT_WITH_EVENT, OPT_CHECK, OPT_EVAL_JSONL };
+enum { OPT_ANNOTATE = 0x2000, OPT_WITH_EVENT, OPT_CHECK, OPT_EVAL_JSONL,
+       OPT_STATE, OPT_NOW, OPT_LATENESS, OPT_STATE_TTL };
 
 static const struct option longopts[] = {
     {"annotate", no_argument, NULL, OPT_ANNOTATE},
@@ -26,6 +31,10 @@ static const struct option longopts[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"eval-jsonl", no_argument, NULL, OPT_EVAL_JSONL},
     {"expr", required_argument, NULL, 'e'},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"now", required_argument, NULL, OPT_NOW},
+    {"lateness", required_argument, NULL, OPT_LATENESS},
+    {"state-ttl", required_argument, NULL, OPT_STATE_TTL},
     ENG_CLI_LONGOPTS,
     {NULL, 0, NULL, 0}
 };
@@ -47,6 +56,12 @@ static void usage(void)
 "      --annotate         pass every event through with \"matches\":[rule ids]\n"
 "                         instead of writing actions\n"
 "      --with-event       put the triggering event in each action as \"event\"\n"
+"      --state FILE       keep pending sequences, counts, cooldowns and the\n"
+"                         watermark in FILE (SQLite) across runs\n"
+"      --now TS|wall      at the end of input, raise the watermark to TS and\n"
+"                         fire the absences then due\n"
+"      --lateness DUR     watermark = latest ts - DUR (default 0)\n"
+"      --state-ttl DUR    forget keys idle for longer than DUR\n"
 "  -e, --expr EXPR        print the value of EXPR for each record (no rules)\n"
 "      --eval-jsonl       the conformance protocol: {\"expr\",\"bindings\"} lines\n"
 "  -o, --output FILE      write there, atomically (default stdout)\n"
@@ -76,7 +91,16 @@ static int run_input(struct matcher *m, const char *path)
         abort();
     eng_reader_set_flush(rd, m->out);
     while ((got = eng_reader_next(rd, &ln, &err)) == 1) {
-        if (matcher_line(m, rd, &ln) < 0) {
+        if (reload_pending())
+            reload_rules(m);
+        int rc = matcher_line(m, rd, &ln);
+        struct eng_error serr;
+        if (rc == 0 && m->state && mstate_tick(m->state, &serr) < 0) {
+            eng_msg("%s", serr.msg);
+            status = ENG_EXIT_RUNTIME;
+            break;
+        }
+        if (rc < 0) {
             status = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
                                                   : ENG_EXIT_RUNTIME;
             if (status == ENG_EXIT_RUNTIME)
@@ -124,8 +148,9 @@ int main(int argc, char **argv)
     struct eng_error err;
     struct ruleset rs = {0};
     struct matcher m;
-    const char *expr_text = NULL;
-    int opt, check = 0, evaljsonl = 0, status = ENG_EXIT_OK;
+    const char *expr_text = NULL, *state_path = NULL;
+    int opt, check = 0, evaljsonl = 0, status = ENG_EXIT_OK, has_now = 0;
+    int64_t now_ms = 0, ttl_ms = 0;
 
     eng_cli_init(&cli, "eng-match");
     memset(&m, 0, sizeof m);
@@ -138,6 +163,24 @@ int main(int argc, char **argv)
         case OPT_CHECK: check = 1; break;
         case OPT_EVAL_JSONL: evaljsonl = 1; break;
         case 'e': expr_text = optarg; break;
+        case OPT_STATE: state_path = optarg; break;
+        case OPT_NOW:
+            has_now = 1;
+            if (strcmp(optarg, "wall") == 0)
+                now_ms = reload_wall_ms();
+            else if (eng_time_parse_rfc3339(optarg, strlen(optarg), &now_ms) < 0)
+                return eng_usage_error("--now: expected an RFC 3339 time or "
+                                       "'wall', got '%s'", optarg);
+            break;
+        case OPT_LATENESS:
+        case OPT_STATE_TTL:
+            if (eng_duration_parse(optarg, strlen(optarg),
+                                   opt == OPT_LATENESS ? &m.lateness_ms
+                                                       : &ttl_ms) < 0)
+                return eng_usage_error("--%s: expected a duration such as "
+                                       "30m, got '%s'", opt == OPT_LATENESS ?
+                                       "lateness" : "state-ttl", optarg);
+            break;
         case '?':
             return eng_usage_error("unknown or incomplete option");
         default:
@@ -165,6 +208,9 @@ int main(int argc, char **argv)
     if (m.annotate && m.with_event)
         return eng_usage_error("--annotate writes events, not actions: "
                                "--with-event does not apply");
+    if (expr_text && (state_path || has_now || ttl_ms || m.lateness_ms))
+        return eng_usage_error("-e has no rules: --state, --now, --lateness "
+                               "and --state-ttl do not apply");
     if (!expr_text && optind >= argc)
         return eng_usage_error("no rule file given");
 
@@ -207,6 +253,16 @@ int main(int argc, char **argv)
         goto out;
     }
     matcher_init(&m);
+    if (m.cep)
+        m.cep->ttl_ms = ttl_ms;
+    m.with_state = state_path != NULL;
+    if (state_path && !(m.state = mstate_open(state_path, &m, &err))) {
+        eng_msg("%s", err.msg);
+        status = ENG_EXIT_RUNTIME;
+        goto out;
+    }
+    if (!expr_text)
+        reload_init(argv[optind - 1]);
 
     if (optind >= argc)
         status = run_input(&m, "-");
@@ -214,6 +270,11 @@ int main(int argc, char **argv)
                          !eng_rejects_over_limit(m.rej); i++)
         status = run_input(&m, argv[i]);
     eng_progress_done(&cli);
+    if (status == ENG_EXIT_OK && matcher_finish(&m, has_now, now_ms) < 0) {
+        status = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE : ENG_EXIT_RUNTIME;
+        if (status == ENG_EXIT_RUNTIME)
+            eng_msg("write error: %s", strerror(errno));
+    }
 
     if (status == ENG_EXIT_OK) {
         int bad = cli.output ? eng_writer_commit(m.out, &err)
@@ -225,6 +286,14 @@ int main(int argc, char **argv)
             status = ENG_EXIT_RUNTIME;
         }
     }
+    if (m.state)
+        mstate_output_done(m.state);
+    if (m.state && mstate_close(m.state, status == ENG_EXIT_OK, &err) < 0) {
+        eng_msg("%s", err.msg);
+        if (status == ENG_EXIT_OK)
+            status = ENG_EXIT_RUNTIME;
+    }
+    m.state = NULL;
     if (m.errors > 5)
         eng_warn("%llu more condition errors not shown", m.errors - 5);
     if (eng_rejects_close(m.rej, &err) < 0) {
@@ -240,6 +309,7 @@ int main(int argc, char **argv)
     if (status == ENG_EXIT_OK && m.rejected > 0)
         status = ENG_EXIT_REJECTS;
 out:
+    mstate_close(m.state, 0, NULL);
     if (m.rej)
         eng_rejects_close(m.rej, &err);
     matcher_free(&m);

@@ -6,14 +6,19 @@
 
 #include "event.h"
 #include "match.h"
+#include "state.h"
 #include "timeutil.h"
 
 #define ERRORS_SHOWN 5
 
 struct keyslot {
     struct match_key k;
-    struct eng_tmpl_buf buf;
+    struct eng_tmpl_buf buf, tag;   /* the key's text; tag + text */
 };
+
+static int fire(void *ctx, const struct cep_firing *f);
+static void cond_error(void *ctx, struct rule *r, const char *id, size_t len,
+                       const char *msg);
 
 void matcher_init(struct matcher *m)
 {
@@ -22,7 +27,8 @@ void matcher_init(struct matcher *m)
     if (!m->rs)
         return;
     m->ix = rule_index_new(m->rs);
-    m->cd = cooldowns_new(m->rs->n);
+    struct cep_hooks h = { m, fire, cond_error };
+    m->cep = cep_new(m->rs, &h);
     if (!(m->keys = calloc(m->rs->n ? m->rs->n : 1, sizeof(struct keyslot))))
         abort();
 }
@@ -30,11 +36,13 @@ void matcher_init(struct matcher *m)
 void matcher_free(struct matcher *m)
 {
     struct keyslot *ks = m->keys;
-    for (size_t i = 0; m->rs && ks && i < m->rs->n; i++)
+    for (size_t i = 0; m->rs && ks && i < m->rs->n; i++) {
         eng_tmpl_buf_free(&ks[i].buf);
+        eng_tmpl_buf_free(&ks[i].tag);
+    }
     free(m->keys);
     rule_index_free(m->ix);
-    cooldowns_free(m->cd);
+    cep_free(m->cep);
     if (m->ctx)
         eng_expr_ctx_free(m->ctx);
     action_bufs_free(&m->ab);
@@ -81,17 +89,131 @@ static int print_value(struct matcher *m, struct eng_reader *rd,
     return 0;
 }
 
-/* The rule's key for the cooldown table: a type tag, then the text. */
-static const char *cooldown_key(struct eng_tmpl_buf *b, const struct match_key *k,
-                                size_t *len)
+/* The rule's key for the state tables: a type tag, then the text, so the
+ * string "42" and the number 42 are different keys. */
+static void tag_key(struct keyslot *ks)
 {
+    struct eng_tmpl_buf *b = &ks->tag;
     b->len = 0;
-    if (eng_tmpl_buf_put(b, json_is_string(k->value) ? "s" : "j", 1,
+    if (eng_tmpl_buf_put(b, json_is_string(ks->k.value) ? "s" : "j", 1,
                          ENG_TMPL_NONE) < 0 ||
-        eng_tmpl_buf_put(b, k->text, k->len, ENG_TMPL_NONE) < 0)
+        eng_tmpl_buf_put(b, ks->k.text, ks->k.len, ENG_TMPL_NONE) < 0)
         abort();
-    *len = b->len;
-    return b->data;
+}
+
+static struct kstate *kstate_of(struct matcher *m, size_t r, int create)
+{
+    struct keyslot *ks = &m->keys[r];
+    tag_key(ks);
+    return cep_kstate(m->cep, r, ks->tag.data, ks->tag.len, ks->k.value, create);
+}
+
+/* cep's fire hook: one action (or, with --annotate, one rule id). */
+static int fire(void *ctx, const struct cep_firing *f)
+{
+    struct matcher *m = ctx;
+    char tsbuf[ENG_TIME_BUFSZ];
+    m->actions++;
+    if (m->annotate) {
+        if (eng_tmpl_buf_put(&m->ann, m->ann.len ? "," : "", m->ann.len ? 1 : 0,
+                             ENG_TMPL_NONE) < 0 ||
+            eng_tmpl_buf_put(&m->ann, f->r->id_json, strlen(f->r->id_json),
+                             ENG_TMPL_NONE) < 0)
+            abort();
+        return 0;
+    }
+    eng_time_format(f->ts_ms, tsbuf);
+    struct match_key k = { f->ks->key, f->ks->tkey + 1, f->ks->tklen - 1 };
+    struct action_more a = {
+        .ev = f->ev, .ts = tsbuf, .raw = f->raw, .raw_len = f->raw_len,
+        .alias_names = (const char *const *)f->r->aliases,
+        .alias_values = f->aliases, .naliases = f->aliases ? f->r->naliases : 0,
+        .trig = f->trig, .trig_len = f->trig_len, .ntrig = f->ntrig,
+    };
+    if (action_write_more(m->out, &m->ab, f->r, &a, &k, m->with_event,
+                          &m->template_missing) < 0)
+        return -1;
+    m->out_n++;
+    return 0;
+}
+
+static void cond_error(void *ctx, struct rule *r, const char *id, size_t len,
+                       const char *msg)
+{
+    report_error(ctx, r->id, id, len, msg);
+}
+
+int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
+                       struct eng_error *err)
+{
+    if (m->state && mstate_checkpoint(m->state, err) < 0)
+        return -1;
+    struct ruleset *old = malloc(sizeof *old);
+    if (!old)
+        abort();
+    *old = *m->rs;
+    *m->rs = *fresh;
+    memset(fresh, 0, sizeof *fresh);
+    struct cep *oc = m->cep;
+    oc->rs = old;
+    m->cep = cep_new(m->rs, &oc->hooks);
+    m->cep->wm = oc->wm;
+    m->cep->maxts = oc->maxts;
+    m->cep->cseq = oc->cseq;
+    m->cep->ttl_ms = oc->ttl_ms;
+    m->cep->cooled = oc->cooled;
+    m->cep->dropped = oc->dropped;
+    for (size_t i = 0; i < old->n; i++) {
+        size_t j;
+        for (j = 0; j < m->rs->n; j++)
+            if (strcmp(m->rs->rules[j].id, old->rules[i].id) == 0)
+                break;
+        if (j == m->rs->n)
+            continue;   /* removed: its state goes */
+        if (strcmp(m->rs->rules[j].def, old->rules[i].def) != 0) {
+            eng_warn("rule '%s' changed: its state starts fresh",
+                     old->rules[i].id);
+            continue;
+        }
+        struct hmap *hm = &oc->maps[i];
+        for (size_t e = 0; e < hm->cap; e++) {
+            struct kstate *st = hm->tab[e].key ? hm->tab[e].val.p : NULL;
+            if (!st)
+                continue;
+            json_t *j2 = cep_kstate_json(oc, st);
+            if (cep_kstate_load(m->cep, j, st->tkey, st->tklen, j2) < 0)
+                abort();   /* our own serialisation */
+            json_decref(j2);
+        }
+    }
+    cep_free(oc);
+    struct keyslot *ks = m->keys;
+    for (size_t i = 0; i < old->n; i++) {
+        eng_tmpl_buf_free(&ks[i].buf);
+        eng_tmpl_buf_free(&ks[i].tag);
+    }
+    free(m->keys);
+    if (!(m->keys = calloc(m->rs->n ? m->rs->n : 1, sizeof(struct keyslot))))
+        abort();
+    rule_index_free(m->ix);
+    m->ix = rule_index_new(m->rs);
+    rules_free(old);
+    free(old);
+    if (m->state && mstate_rules_changed(m->state, err) < 0)
+        return -1;
+    return 0;
+}
+
+int matcher_finish(struct matcher *m, int has_now, int64_t now_ms)
+{
+    if (!m->cep)
+        return 0;
+    if (has_now && cep_advance(m->cep, now_ms) < 0)
+        return -1;
+    cep_sweep(m->cep);
+    if (!m->state)
+        cep_collect(m->cep, NULL, NULL, NULL);
+    return 0;
 }
 
 int matcher_line(struct matcher *m, struct eng_reader *rd,
@@ -150,6 +272,11 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
     }
     eng_time_format(me.ts_ms, tsbuf);
     me.ts = tsbuf;
+    if (m->state && mstate_skip(m->state, ev)) {
+        m->skipped++;
+        json_decref(ev);
+        return 0;
+    }
     while (me.raw_len && (me.raw[me.raw_len - 1] == ' ' ||
                           me.raw[me.raw_len - 1] == '\t'))
         me.raw_len--;
@@ -173,18 +300,29 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
         me.id_len = ENG_EVENT_ID_LEN;
     }
 
+    /* late: stateful rules do not see it (RULES.md, Arrival order) */
+    int late = m->rs->nstateful && m->cep->wm != CEP_NO_TIME &&
+               me.ts_ms < m->cep->wm;
+    int rejected = 0;
+    if (late) {
+        rejected = 1;
+        m->late++;
+        if (reject(m, rd, ln, "late") < 0)
+            rc = -1;
+    }
+
     /* keyed rules need their key */
     struct keyslot *ks = m->keys;
-    int rejected = 0;
     const char *missing_path = NULL;
     for (size_t r = 0; m->rs->nkeyed && r < m->rs->n; r++) {
-        if (!m->rs->rules[r].has_cooldown)
+        if (!rule_keyed(&m->rs->rules[r]))
             continue;
         action_key(&ks[r].buf, &m->rs->rules[r], ev, &ks[r].k);
-        if (!ks[r].k.value && !missing_path)
+        if (!ks[r].k.value && !missing_path &&
+            !(late && m->rs->rules[r].kind != RULE_WHEN))
             missing_path = eng_path_text(m->rs->rules[r].key);
     }
-    if (missing_path) {
+    if (missing_path && !rejected) {
         rejected = 1;
         m->missing_key++;
         snprintf(why, sizeof why, "missing key '%.200s'", missing_path);
@@ -192,16 +330,49 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
             rc = -1;
     }
 
+    /* the watermark, and the absences it makes due, before this event */
+    m->ann.len = 0;
+    if (m->cep) {
+        int64_t wm = me.ts_ms;
+        if (me.ts_ms > m->cep->maxts)
+            m->cep->maxts = me.ts_ms;
+        if (__builtin_sub_overflow(m->cep->maxts, m->lateness_ms, &wm))
+            wm = CEP_NO_TIME + 1;
+        if (rc == 0 && cep_advance(m->cep, wm) < 0)
+            rc = -1;
+    }
+
     /* the rules that can match, in rule-file order */
     size_t nc;
     const size_t *cand = rule_index_candidates(m->ix, ev, &nc);
-    m->ann.len = 0;
+    struct cep_event ce = { ev, me.raw, me.raw_len, me.ts_ms, me.id, me.id_len };
     for (size_t c = 0; c < nc && rc == 0; c++) {
         struct rule *r = &m->rs->rules[cand[c]];
         struct match_key k;
         struct eng_error err;
-        if (r->has_cooldown && !ks[cand[c]].k.value)
+        if (rule_keyed(r) && !ks[cand[c]].k.value)
             continue;   /* rejected above: keyed rules do not see it */
+        if (r->kind != RULE_WHEN && late)
+            continue;
+        if (r->kind == RULE_SEQUENCE) {
+            struct kstate *st = kstate_of(m, cand[c], 0);
+            if (!st) {
+                /* no pending instance: only step 1 can do anything */
+                r->evaluated++;
+                int t = eng_expr_test(r->steps[0].when, m->ctx, ev, NULL, &err);
+                if (t < 0) {
+                    r->errors++;
+                    report_error(m, r->id, me.id, me.id_len, err.msg);
+                }
+                if (t <= 0)
+                    continue;
+                st = kstate_of(m, cand[c], 1);
+                r->evaluated--;   /* cep_sequence tests step 1 again */
+            }
+            if (cep_sequence(m->cep, st, &ce) < 0)
+                rc = -1;
+            continue;
+        }
         r->evaluated++;
         int t = eng_expr_test(r->when, m->ctx, ev, NULL, &err);
         if (t < 0) {
@@ -211,16 +382,17 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
         }
         if (t == 0)
             continue;
+        if (r->kind == RULE_COUNT) {
+            if (cep_count(m->cep, kstate_of(m, cand[c], 1), &ce) < 0)
+                rc = -1;
+            continue;
+        }
         r->matched++;
         if (r->has_cooldown) {
-            size_t klen;
-            const char *key = cooldown_key(&m->ab.rec, &ks[cand[c]].k, &klen);
-            if (!cooldown_try(m->cd, cand[c], r->cooldown_ms, key, klen,
-                              me.ts_ms)) {
-                r->cooled++;
-                m->cooled++;
+            struct kstate *st = kstate_of(m, cand[c], 1);
+            cep_touch(m->cep, st, me.ts_ms);
+            if (!cep_cooldown(m->cep, st, me.ts_ms))
                 continue;
-            }
             k = ks[cand[c]].k;
         } else {
             action_key(&m->ab.key, r, ev, &k);
@@ -260,6 +432,12 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
     }
     eng_tmpl_buf_free(&idtext);
     json_decref(ev);
+    if (rc == 0 && m->cep && (m->in & 0xfff) == 0) {
+        if ((m->in & 0x3ffff) == 0)
+            cep_sweep(m->cep);
+        if (!m->state)
+            cep_collect(m->cep, NULL, NULL, NULL);
+    }
     return rc;
 }
 
@@ -271,10 +449,14 @@ json_t *matcher_stats(const struct matcher *m)
         return o;
     }
     json_object_set_new(o, "actions", json_integer((json_int_t)m->actions));
-    json_object_set_new(o, "late", json_integer(0));
+    json_object_set_new(o, "late", json_integer((json_int_t)m->late));
     json_object_set_new(o, "missing_key", json_integer((json_int_t)m->missing_key));
     json_object_set_new(o, "errors", json_integer((json_int_t)m->errors));
-    json_object_set_new(o, "cooled", json_integer((json_int_t)m->cooled));
+    json_object_set_new(o, "cooled", json_integer((json_int_t)m->cep->cooled));
+    json_object_set_new(o, "dropped", json_integer((json_int_t)m->cep->dropped));
+    json_object_set_new(o, "pending", json_integer((json_int_t)m->cep->pending));
+    if (m->with_state)
+        json_object_set_new(o, "skipped", json_integer((json_int_t)m->skipped));
     json_object_set_new(o, "template_missing",
                         json_integer((json_int_t)m->template_missing));
     json_t *rules = json_object();

@@ -4,23 +4,29 @@
  * either the actions or (--annotate) the event with its "matches" spliced
  * in; or, for -e, the value of one expression.
  *
- * Order of work for one event (RULES.md, "Order of work", stateless part):
+ * Order of work for one event (RULES.md, "Order of work"):
  *   1. parse once with jansson; reject when not an object or ts is missing
- *      or unparsable (the reject counts once, whatever the rules);
- *   2. keyed rules (a `when` rule with a cooldown) need their key: when one
+ *      or unparsable (the reject counts once, whatever the rules); with
+ *      --state, an event whose source {name, line} the state already
+ *      consumed is skipped (state.c);
+ *   2. late: with sequence or count rules, an event whose ts is earlier than
+ *      the watermark is rejected ("late") and no such rule sees it;
+ *   3. keyed rules (sequence, count, or a cooldown) need their key: when one
  *      is missing or null the event is rejected ("missing key") and those
  *      rules skip it, while the other rules still see it;
- *   3. candidates from the index, in rule order: evaluate; an error value is
+ *   4. the watermark advances (max ts - lateness), and the absences now due
+ *      fire (cep.c), before anything of this event;
+ *   5. candidates from the index, in rule order: evaluate; an error value is
  *      counted for the rule (the first five reported on stderr) and does not
- *      match; a match of a keyed rule passes its cooldown or is "cooled";
- *   4. each firing writes one action (or adds the rule id to "matches").
+ *      match; keyed state (cep.c) decides sequences, counts and cooldowns;
+ *   6. each firing writes one action (or adds the rule id to "matches").
  */
 #ifndef ENG_MATCH_MATCH_H
 #define ENG_MATCH_MATCH_H
 
 #include "actions.h"
 #include "cli.h"
-#include "cooldown.h"
+#include "cep.h"
 #include "expr.h"
 #include "index.h"
 #include "jsonl.h"
@@ -39,14 +45,19 @@ struct matcher {
     int annotate, with_event;
     /* built by matcher_init */
     struct rule_index *ix;
-    struct cooldowns *cd;
+    struct cep *cep;
+    int64_t lateness_ms;
+    struct mstate *state;        /* --state, or NULL */
+    int with_state;              /* --state given (for --stats) */
+    const char *rd_name;         /* the current input's name */
+    unsigned long cur_line;
     struct eng_expr_ctx *ctx;
     struct action_bufs ab;
     struct eng_tmpl_buf ann;
     struct keyslot *keys;        /* per rule: the key of the current event */
     /* counts */
     unsigned long long in, out_n, rejected, actions, missing_key, errors,
-                       cooled, template_missing, errors_shown;
+                       template_missing, errors_shown, late, skipped;
 };
 
 /* Builds the index and state. Call after setting the caller's members. */
@@ -57,6 +68,17 @@ void matcher_free(struct matcher *m);
  * of the output or the rejects file (errno kept). */
 int matcher_line(struct matcher *m, struct eng_reader *rd,
                  const struct eng_line *ln);
+
+/* End of input: with has_now, raises the watermark to now_ms and fires what
+ * is due. Returns 0, or -1 on a write error (errno kept). */
+int matcher_finish(struct matcher *m, int has_now, int64_t now_ms);
+
+/* Replaces the rules with fresh (taken over on success: *fresh is zeroed),
+ * moving the keyed state of unchanged rules (same id and definition); with
+ * --state, the file follows. Returns 0, or -1 with err set (nothing
+ * changed). */
+int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
+                       struct eng_error *err);
 
 /* Returns the --stats members beyond in/out/rejected (new reference). */
 json_t *matcher_stats(const struct matcher *m);

@@ -12,9 +12,17 @@
  *       key: profile.household        # optional: this rule's key path
  *       emit: { channel: push, ... }  # optional: the action's payload
  *
- * Validation order for a rule: its keys (unknown key), its kind (`sequence`
- * and `count` are refused for now; `instances`/`max_instances` belong to
- * sequences), id, when, cooldown, priority, key, emit. The first problem
+ *       # or, instead of when:
+ *       sequence: [ {as: a, when: EXPR}, {when: EXPR, within: 1h},
+ *                   {absent: EXPR, within: 30m} ]
+ *       instances: latest | every     # sequences only
+ *       max_instances: 100            # with every
+ *       # or:
+ *       count: { when: EXPR, at_least: 3, within: 24h }
+ *
+ * Validation order for a rule: its keys (unknown key), id, its kind (one of
+ * when/sequence/count; `instances`/`max_instances` belong to sequences),
+ * the kind's members, cooldown, priority, key, emit. The first problem
  * stops the load, reported at its FILE:LINE:COL.
  *
  * Expression positions: the expression compiler counts lines and columns
@@ -24,10 +32,14 @@
  * since libyaml reports the indicator's position.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
+#include "cli.h"
 #include "config.h"
 #include "rules.h"
 #include "timeutil.h"
@@ -205,20 +217,22 @@ static void expr_start(struct loader *L, const json_t *obj, const char *key,
     }
 }
 
-static int compile_when(struct loader *L, const json_t *rule, struct rule *r)
+/* Compiles the expression at obj[member] into *out, with env's names. */
+static int compile_cond(struct loader *L, const json_t *obj, const char *member,
+                        const struct eng_expr_env *env, struct eng_expr **out)
 {
-    json_t *w = json_object_get(rule, "when");
+    json_t *w = json_object_get(obj, member);
     if (!json_is_string(w))
-        return eng_config_error_member(L->cfg, rule, "when", L->err,
-                                       "when must be an expression (a string)");
+        return eng_config_error_member(L->cfg, obj, member, L->err,
+                                       "%s must be an expression (a string)",
+                                       member);
     long line, col;
-    expr_start(L, rule, "when", &line, &col);
-    static const struct eng_expr_env env = { "event", NULL, 0 };
+    expr_start(L, obj, member, &line, &col);
     const char *text = json_string_value(w);
     size_t len = json_string_length(w);
     struct eng_pos pos;
     struct eng_tmpl_buf indented = {0};
-    if (eng_config_pos_member(L->cfg, rule, "when", &pos) == 0 &&
+    if (eng_config_pos_member(L->cfg, obj, member, &pos) == 0 &&
         pos.quoted == 2 && col > 1 && memchr(text, '\n', len)) {
         /* a literal block lost its indentation; put it back so the
          * compiler's columns are the file's */
@@ -232,15 +246,15 @@ static int compile_when(struct loader *L, const json_t *rule, struct rule *r)
         text = indented.data;
         len = indented.len;
     }
-    r->when = eng_expr_compile(text, len, &env, L->file, line, col, L->err);
+    *out = eng_expr_compile(text, len, env, L->file, line, col, L->err);
     eng_tmpl_buf_free(&indented);
-    if (!r->when)
+    if (!*out)
         return -1;
     /* The static type check we can afford: with no record, every field is
      * missing (an error value), so a result that is neither bool nor error
      * comes from the literals and operators alone and can never be a
      * condition (`1 + 2`, `has(x) ? true : "no"` when x is missing). */
-    const struct eng_expr_value *v = eng_expr_eval(r->when, L->ctx, NULL, NULL);
+    const struct eng_expr_value *v = eng_expr_eval(*out, L->ctx, NULL, NULL);
     if (v->kind != ENG_EXPR_BOOL && v->kind != ENG_EXPR_ERROR) {
         eng_error_at(L->err, L->file, line, col,
                      "condition is of type %s, not bool",
@@ -248,6 +262,205 @@ static int compile_when(struct loader *L, const json_t *rule, struct rule *r)
         return -1;
     }
     return 0;
+}
+
+static int compile_when(struct loader *L, const json_t *rule, struct rule *r)
+{
+    static const struct eng_expr_env env = { "event", NULL, 0 };
+    return compile_cond(L, rule, "when", &env, &r->when);
+}
+
+static int parse_duration(struct loader *L, const json_t *obj, const char *member,
+                          int64_t *out)
+{
+    json_t *d = json_object_get(obj, member);
+    if (!json_is_string(d) ||
+        eng_duration_parse(json_string_value(d), json_string_length(d), out) < 0)
+        return eng_config_error_member(L->cfg, obj, member, L->err,
+                                       "%s: expected a duration such as 30m, "
+                                       "1h30m or 7d", member);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- sequence */
+
+/* A sequence (RULES.md, Sequences; Validity): a list of steps, each
+ * {as?, when | absent, within?}; `within` not on step 1; `absent` only as the
+ * last step of two or more, with `within` and without `as`; a step's
+ * condition may name earlier aliases, not its own. */
+static int compile_sequence(struct loader *L, const json_t *rule, struct rule *r)
+{
+    static const char *const skeys[] = { "as", "when", "absent", "within", NULL };
+    json_t *seq = json_object_get(rule, "sequence");
+    if (!json_is_array(seq) || json_array_size(seq) == 0)
+        return eng_config_error_member(L->cfg, rule, "sequence", L->err,
+                                       "sequence must be a non-empty list of steps");
+    size_t n = json_array_size(seq);
+    if (!(r->steps = calloc(n, sizeof *r->steps)) ||
+        !(r->aliases = calloc(n, sizeof *r->aliases)))
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        json_t *st = json_array_get(seq, i);
+        struct step *s = &r->steps[i];
+        s->alias = -1;
+        r->nsteps++;
+        if (!json_is_object(st)) {
+            struct eng_pos pos;
+            eng_config_pos_index(L->cfg, seq, i, &pos);
+            eng_error_at(L->err, L->file, pos.line, pos.col,
+                         "a step must be a mapping");
+            return -1;
+        }
+        if (eng_config_check_keys(L->cfg, st, skeys, "step", L->err) < 0)
+            return -1;
+        int has_when = json_object_get(st, "when") != NULL;
+        s->absent = json_object_get(st, "absent") != NULL;
+        if (has_when == s->absent) {
+            struct eng_pos pos;
+            eng_config_pos(L->cfg, st, &pos);
+            eng_error_at(L->err, L->file, pos.line, pos.col,
+                         "a step needs exactly one of 'when' and 'absent'");
+            return -1;
+        }
+        json_t *as = json_object_get(st, "as");
+        if (as && s->absent)
+            return eng_config_error_member(L->cfg, st, "as", L->err,
+                                           "an absent step has no alias: "
+                                           "it matches no event");
+        if (as) {
+            if (!json_is_string(as) || json_string_length(as) == 0 ||
+                strlen(json_string_value(as)) != json_string_length(as))
+                return eng_config_error_member(L->cfg, st, "as", L->err,
+                                               "as must be a name");
+            for (size_t a = 0; a < r->naliases; a++)
+                if (strcmp(r->aliases[a], json_string_value(as)) == 0)
+                    return eng_config_error_member(L->cfg, st, "as", L->err,
+                                                   "duplicate alias '%s'",
+                                                   r->aliases[a]);
+            if (!(r->aliases[r->naliases] = strdup(json_string_value(as))))
+                abort();
+            s->alias = (int)r->naliases++;
+        }
+        if (s->absent && i == 0)
+            return eng_config_error_member(L->cfg, st, "absent", L->err,
+                                           "an absent step cannot be first "
+                                           "(or alone): absent after what?");
+        if (json_object_get(st, "within")) {
+            if (i == 0)
+                return eng_config_error_member(L->cfg, st, "within", L->err,
+                                               "within on the first step: "
+                                               "there is no step before it");
+            if (parse_duration(L, st, "within", &s->within_ms) < 0)
+                return -1;
+            s->has_within = 1;
+        }
+        if (s->absent) {
+            if (i == 0)
+                return eng_config_error_member(L->cfg, st, "absent", L->err,
+                                               "an absent step cannot be first "
+                                               "(or alone): absent after what?");
+            if (i + 1 != n)
+                return eng_config_error_member(L->cfg, st, "absent", L->err,
+                                               "an absent step may only be "
+                                               "the last step");
+            if (!s->has_within) {
+                struct eng_pos pos;
+                eng_config_pos(L->cfg, st, &pos);
+                eng_error_at(L->err, L->file, pos.line, pos.col,
+                             "an absent step needs within");
+                return -1;
+            }
+        }
+    }
+    struct eng_expr_env env = { "event", (const char *const *)r->aliases,
+                                r->naliases };
+    for (size_t i = 0; i < n; i++) {
+        json_t *st = json_array_get(seq, i);
+        struct step *s = &r->steps[i];
+        const char *member = s->absent ? "absent" : "when";
+        if (compile_cond(L, st, member, &env, &s->when) < 0)
+            return -1;
+        if (s->alias >= 0 && eng_expr_uses_alias(s->when, (size_t)s->alias))
+            return eng_config_error_member(L->cfg, st, member, L->err,
+                                           "the condition names its own alias "
+                                           "'%s'", r->aliases[s->alias]);
+    }
+    json_t *inst = json_object_get(rule, "instances");
+    if (inst) {
+        const char *v = json_is_string(inst) ? json_string_value(inst) : "";
+        if (strcmp(v, "every") == 0)
+            r->every = 1;
+        else if (strcmp(v, "latest") != 0)
+            return eng_config_error_member(L->cfg, rule, "instances", L->err,
+                                           "instances must be latest or every");
+    }
+    r->max_instances = 100;
+    json_t *mi = json_object_get(rule, "max_instances");
+    if (mi) {
+        if (!json_is_integer(mi) || json_integer_value(mi) < 1 ||
+            json_integer_value(mi) > 1000000)
+            return eng_config_error_member(L->cfg, rule, "max_instances", L->err,
+                                           "max_instances must be an integer "
+                                           "from 1 to 1000000");
+        if (r->every) {
+            r->max_instances = (size_t)json_integer_value(mi);
+        } else {
+            struct eng_pos pos;
+            eng_config_pos_member(L->cfg, rule, "max_instances", &pos);
+            eng_warn("%s:%ld:%ld: rule '%s': max_instances is ignored with "
+                     "instances: latest", L->file, pos.line, pos.col, r->id);
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- count */
+
+static int compile_count(struct loader *L, const json_t *rule, struct rule *r)
+{
+    static const char *const ckeys[] = { "when", "at_least", "within", NULL };
+    static const struct eng_expr_env env = { "event", NULL, 0 };
+    json_t *c = json_object_get(rule, "count");
+    if (!json_is_object(c))
+        return eng_config_error_member(L->cfg, rule, "count", L->err,
+                                       "count must be a mapping "
+                                       "{when, at_least, within}");
+    if (eng_config_check_keys(L->cfg, c, ckeys, "count", L->err) < 0)
+        return -1;
+    const char *need[] = { "when", "at_least", "within" };
+    for (size_t i = 0; i < 3; i++) {
+        if (!json_object_get(c, need[i]))
+            return eng_config_error_member(L->cfg, rule, "count", L->err,
+                                           "count needs %s", need[i]);
+    }
+    if (compile_cond(L, c, "when", &env, &r->when) < 0)
+        return -1;
+    json_t *al = json_object_get(c, "at_least");
+    if (!json_is_integer(al) || json_integer_value(al) < 1 ||
+        json_integer_value(al) > 1000000)
+        return eng_config_error_member(L->cfg, c, "at_least", L->err,
+                                       "at_least must be an integer from 1 "
+                                       "to 1000000");
+    r->at_least = json_integer_value(al);
+    return parse_duration(L, c, "within", &r->count_within_ms);
+}
+
+/* The definition's hash: the rule's mapping without emit and priority, with
+ * its effective key, as sorted compact JSON, hashed with XXH3-64. */
+static void rule_def(const json_t *rule, const char *key, char out[17])
+{
+    json_t *d = json_deep_copy(rule);
+    if (!d)
+        abort();
+    json_object_del(d, "emit");
+    json_object_del(d, "priority");
+    json_object_set_new(d, "key", json_string(key));
+    char *text = json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!text)
+        abort();
+    snprintf(out, 17, "%016" PRIx64, (uint64_t)XXH3_64bits(text, strlen(text)));
+    free(text);
+    json_decref(d);
 }
 
 /* ---------------------------------------------------------------- rules */
@@ -298,37 +511,40 @@ static int load_rule(struct loader *L, const json_t *rule, size_t idx,
     r->id_json = json_literal(r->id, strlen(r->id));
     if (!r->id || !r->id_json)
         abort();
-    const char *kinds[] = { "sequence", "count" };
-    for (size_t i = 0; i < 2; i++) {
-        if (json_object_get(rule, kinds[i]))
+    const char *kinds[] = { "when", "sequence", "count" };
+    int nkinds = 0;
+    for (size_t i = 0; i < 3; i++) {
+        if (!json_object_get(rule, kinds[i]))
+            continue;
+        if (nkinds++)
             return eng_config_error_member(L->cfg, rule, kinds[i], L->err,
-                                           "%s rules are not supported yet",
-                                           kinds[i]);
+                                           "a rule has one of when, sequence "
+                                           "and count");
+        r->kind = (enum rule_kind)i;
     }
-    const char *seqonly[] = { "instances", "max_instances" };
-    for (size_t i = 0; i < 2; i++) {
-        if (json_object_get(rule, seqonly[i]))
-            return eng_config_error_member(L->cfg, rule, seqonly[i], L->err,
-                                           "%s is only for sequence rules",
-                                           seqonly[i]);
-    }
-    if (!json_object_get(rule, "when")) {
+    if (!nkinds) {
         struct eng_pos pos;
         eng_config_pos(L->cfg, rule, &pos);
         eng_error_at(L->err, L->file, pos.line, pos.col,
                      "rule '%s' needs 'when' (or 'sequence' or 'count')", r->id);
         return -1;
     }
-    if (compile_when(L, rule, r) < 0)
+    const char *seqonly[] = { "instances", "max_instances" };
+    for (size_t i = 0; r->kind != RULE_SEQUENCE && i < 2; i++) {
+        if (json_object_get(rule, seqonly[i]))
+            return eng_config_error_member(L->cfg, rule, seqonly[i], L->err,
+                                           "%s is only for sequence rules",
+                                           seqonly[i]);
+    }
+    if (r->kind == RULE_WHEN && compile_when(L, rule, r) < 0)
         return -1;
-    json_t *cd = json_object_get(rule, "cooldown");
-    if (cd) {
-        if (!json_is_string(cd) ||
-            eng_duration_parse(json_string_value(cd), json_string_length(cd),
-                               &r->cooldown_ms) < 0)
-            return eng_config_error_member(L->cfg, rule, "cooldown", L->err,
-                                           "cooldown: expected a duration "
-                                           "such as 30m, 1h30m or 7d");
+    if (r->kind == RULE_SEQUENCE && compile_sequence(L, rule, r) < 0)
+        return -1;
+    if (r->kind == RULE_COUNT && compile_count(L, rule, r) < 0)
+        return -1;
+    if (json_object_get(rule, "cooldown")) {
+        if (parse_duration(L, rule, "cooldown", &r->cooldown_ms) < 0)
+            return -1;
         r->has_cooldown = 1;
     }
     json_t *pr = json_object_get(rule, "priority");
@@ -346,6 +562,10 @@ static int load_rule(struct loader *L, const json_t *rule, size_t idx,
         if (!(r->key = eng_path_compile(default_key, &perr)))
             abort();   /* checked when defaults were read */
     }
+    const char *keytext = json_object_get(rule, "key")
+        ? json_string_value(json_object_get(rule, "key")) : default_key;
+    r->key_is_customer = strcmp(keytext, "customer") == 0;
+    rule_def(rule, keytext, r->def);
     return compile_emit(L, rule, r);
 }
 
@@ -354,6 +574,12 @@ static void rule_free(struct rule *r)
     free(r->id);
     free(r->id_json);
     eng_expr_free(r->when);
+    for (size_t i = 0; i < r->nsteps; i++)
+        eng_expr_free(r->steps[i].when);
+    free(r->steps);
+    for (size_t i = 0; i < r->naliases; i++)
+        free(r->aliases[i]);
+    free(r->aliases);
     eng_path_free(r->key);
     eng_template_free(r->channel);
     pnode_free(&r->payload);
@@ -454,8 +680,10 @@ int rules_load(const char *path, struct ruleset *rs, struct eng_error *err)
                                     r->id, first.line);
             goto out;
         }
-        if (r->has_cooldown)
+        if (rule_keyed(r))
             rs->nkeyed++;
+        if (r->kind != RULE_WHEN)
+            rs->nstateful++;
     }
     rc = 0;
 out:

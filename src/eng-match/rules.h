@@ -2,10 +2,13 @@
  * and compiled once: conditions to expressions, emit strings to templates,
  * keys to paths. Every problem is reported with FILE:LINE:COL.
  *
- * This version runs stateless `when` rules, with an optional cooldown (the
- * only state, kept in memory). `sequence` and `count` rules are recognised
- * and refused ("sequence rules are not supported yet"), so a rule file
- * written for them fails loudly instead of silently doing nothing.
+ * Three kinds of rule: `when` (stateless, optionally with a cooldown),
+ * `sequence` (steps with `as:` aliases, `within`, a final `absent` step) and
+ * `count` (at_least matching events within a window). The validity rules of
+ * RULES.md ("Precise points", Validity) are checked here, so `--check` and a
+ * normal run refuse the same files. Each rule carries a hash of its
+ * definition without emit and priority (rules_def), which the state file
+ * keeps to tell a changed rule from an unchanged one.
  */
 #ifndef ENG_MATCH_RULES_H
 #define ENG_MATCH_RULES_H
@@ -32,10 +35,33 @@ struct pnode {
     struct pnode *kids;
 };
 
+enum rule_kind { RULE_WHEN, RULE_SEQUENCE, RULE_COUNT };
+
+/* One step of a sequence. */
+struct step {
+    struct eng_expr *when;      /* the condition (for absent: what cancels) */
+    int absent;                 /* `absent:` (only the last step) */
+    int has_within;
+    int64_t within_ms;
+    int alias;                  /* index into rule.aliases, -1 without `as` */
+};
+
 struct rule {
     char *id;
+    enum rule_kind kind;
+    /* sequence */
+    struct step *steps;
+    size_t nsteps;
+    char **aliases;             /* the `as:` names, in step order */
+    size_t naliases;
+    int every;                  /* instances: every (default latest) */
+    size_t max_instances;       /* with every; default 100 */
+    /* count (the condition is `when`) */
+    int64_t at_least, count_within_ms;
+    char def[17];               /* hex hash of the definition (rules_def) */
+    int key_is_customer;        /* the key path is `customer` */
     char *id_json;              /* the id as a JSON string literal */
-    struct eng_expr *when;
+    struct eng_expr *when;      /* when rules, count rules; NULL for sequences */
     int64_t priority;
     int has_cooldown;
     int64_t cooldown_ms;
@@ -49,8 +75,15 @@ struct rule {
 struct ruleset {
     struct rule *rules;
     size_t n;
-    size_t nkeyed;              /* rules that need the key (cooldown) */
+    size_t nkeyed;              /* rules that need the key (stateful or cooldown) */
+    size_t nstateful;           /* sequence and count rules */
 };
+
+/* A rule needs its key: a sequence, a count, or a cooldown. */
+static inline int rule_keyed(const struct rule *r)
+{
+    return r->kind != RULE_WHEN || r->has_cooldown;
+}
 
 /* Loads and compiles the rule file at path. Returns 0, or -1 with err set
  * ("rules.yaml:14:22: expected ')' after arguments"). On failure rs holds

@@ -1,0 +1,174 @@
+/* cep: eng-match's keyed state, in memory: per (rule, key) the pending
+ * sequence instances, the count window and the cooldown's last firing time,
+ * plus one min-heap of timed instances (absence deadlines and `within`
+ * expiries) across all keys (RULES.md, Semantics).
+ *
+ * The watermark rule. wm = max(ts seen) - lateness, raised by --now, never
+ * lowered. Before an event is evaluated, every heap entry with due < wm (the
+ * watermark strictly later) is taken in the order (due, key text, rule
+ * order, creation order): an absence fires with ts = due, an instance whose
+ * next step's `within` passed is dropped silently. So an absence's action
+ * comes out before the actions of the event that revealed it was due, and
+ * the order of absence actions does not depend on the order of arrival.
+ *
+ * Invariants:
+ *   1. a kstate lives in its rule's map while it holds anything (instances,
+ *      window entries, a cooldown); emptied ones are removed by cep_collect;
+ *   2. heap entries are never removed early: an entry is stale when its
+ *      instance is dead or has moved on (another step count); instances are
+ *      reference counted (list + heap entries) so a stale entry stays valid
+ *      memory, and so is its kstate (irefs) for the tie order;
+ *   3. every change to a kstate marks it dirty, so the write-back to the
+ *      state file (state.c) sees exactly what changed since the last one;
+ *   4. creation order (cseq) is global and persists, so ties order the same
+ *      across runs.
+ */
+#ifndef ENG_MATCH_CEP_H
+#define ENG_MATCH_CEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "actions.h"
+#include "expr.h"
+#include "hmap.h"
+#include "rules.h"
+
+#define CEP_NO_TIME INT64_MIN
+
+struct bound {                  /* an event bound to a step */
+    int64_t ts;
+    json_t *ev;                 /* own reference */
+    char *id;
+    size_t id_len;
+};
+
+struct kstate;
+
+struct inst {                   /* a pending sequence instance */
+    struct inst *prev, *next;   /* the kstate's list, in creation order */
+    struct kstate *ks;
+    uint64_t cseq;
+    size_t k;                   /* steps bound */
+    int alive, refs;
+    struct bound b[];           /* rule.nsteps */
+};
+
+struct winent {                 /* a counted event */
+    int64_t ts;
+    char *id;
+};
+
+struct kstate {
+    size_t rule;
+    char *tkey;                 /* type tag ('s' or 'j') + key text */
+    size_t tklen;
+    json_t *key;                /* the key's value (own reference) */
+    int64_t seen;               /* latest ts that reached this state */
+    int has_cd;
+    int64_t cd_t;               /* last firing, when has_cd */
+    struct inst *head, *tail;
+    size_t ninst;
+    struct winent *win;
+    size_t nwin, capwin;
+    int dirty, detached;
+    size_t irefs;               /* inst structs still allocated */
+};
+
+/* One firing, handed to the fire hook. All borrowed. */
+struct cep_firing {
+    const struct rule *r;
+    const struct kstate *ks;
+    int64_t ts_ms;
+    const json_t *ev;           /* completing event: templates, customer */
+    const char *raw;            /* its bytes when it is the current event */
+    size_t raw_len;
+    const json_t *const *aliases;   /* r->naliases values (NULL: unbound) */
+    const char *const *trig;
+    const size_t *trig_len;
+    size_t ntrig;
+};
+
+struct cep_hooks {
+    void *ctx;
+    /* writes the action; 0 or -1 (write error, errno kept) */
+    int (*fire)(void *ctx, const struct cep_firing *f);
+    /* a condition error of rule r for event id */
+    void (*error)(void *ctx, struct rule *r, const char *id, size_t len,
+                  const char *msg);
+};
+
+/* The current event, as the matcher prepared it. Borrowed. */
+struct cep_event {
+    const json_t *ev;
+    const char *raw;
+    size_t raw_len;
+    int64_t ts;
+    const char *id;
+    size_t id_len;
+};
+
+struct cep {
+    struct ruleset *rs;         /* borrowed */
+    struct hmap *maps;          /* per rule: tagged key -> struct kstate * */
+    struct heap_ent *heap;
+    size_t nheap, capheap;
+    struct kstate **dirty;
+    size_t ndirty, capdirty;
+    int64_t wm, maxts;          /* CEP_NO_TIME until the first event */
+    uint64_t cseq;              /* next creation number */
+    int64_t ttl_ms;             /* --state-ttl; 0: none */
+    struct eng_expr_ctx *ctx;
+    const json_t **av;          /* alias scratch */
+    const char **trig;          /* trigger scratch */
+    size_t *trig_len;
+    size_t ntrigcap;
+    struct cep_hooks hooks;
+    /* counts */
+    unsigned long long pending, dropped, cooled;
+};
+
+/* Returns new empty state over rs (borrowed; must outlive it). */
+struct cep *cep_new(struct ruleset *rs, const struct cep_hooks *hooks);
+void cep_free(struct cep *c);
+
+/* Returns the kstate of rule for the tagged key, creating it (keyval is
+ * borrowed and referenced when created) unless create is 0 (then NULL when
+ * there is none). */
+struct kstate *cep_kstate(struct cep *c, size_t rule, const char *tkey,
+                          size_t tklen, const json_t *keyval, int create);
+
+/* Raises the watermark to wm (never lowers it) and handles the heap entries
+ * now due. Returns 0, or -1 when the fire hook failed. */
+int cep_advance(struct cep *c, int64_t wm);
+
+/* Evaluates the current event against sequence rule ks->rule. 0 or -1. */
+int cep_sequence(struct cep *c, struct kstate *ks, const struct cep_event *e);
+/* Adds the current event (which matched the count's condition) to the
+ * count rule's window, and fires when it is full. 0 or -1. */
+int cep_count(struct cep *c, struct kstate *ks, const struct cep_event *e);
+/* Decides a firing of ks's rule at ts: 1 fires (T moves to ts), 0 is held
+ * back by the cooldown (counted). */
+int cep_cooldown(struct cep *c, struct kstate *ks, int64_t ts);
+
+/* Marks ks changed (for the write-back) and notes ts as seen. */
+void cep_touch(struct cep *c, struct kstate *ks, int64_t ts);
+
+/* Removes what can no longer matter (count entries and cooldowns the
+ * watermark passed, keys idle past the ttl), marking what changed. */
+void cep_sweep(struct cep *c);
+
+/* For each dirty kstate, calls put (a live one) or del (an emptied one,
+ * which is then removed from memory); hooks may be NULL. Returns 0, or the
+ * first hook's -1 (the rest stay dirty). */
+int cep_collect(struct cep *c, int (*put)(void *, struct kstate *),
+                int (*del)(void *, struct kstate *), void *ctx);
+
+/* Serialises ks (new reference) / restores one from that form (0 or -1). */
+json_t *cep_kstate_json(const struct cep *c, const struct kstate *ks);
+int cep_kstate_load(struct cep *c, size_t rule, const char *tkey, size_t tklen,
+                    const json_t *data);
+
+#endif

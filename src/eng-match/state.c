@@ -1,0 +1,289 @@
+/* state: --state FILE for eng-match (state.h has the format). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "state.h"
+#include "store.h"
+
+#define SCHEMA_VERSION 1
+
+static const char schema[] =
+    "CREATE TABLE match_rules(id TEXT PRIMARY KEY, def TEXT NOT NULL);"
+    "CREATE TABLE match_keys(rule TEXT NOT NULL, key BLOB NOT NULL,"
+    " data TEXT NOT NULL, PRIMARY KEY(rule, key)) WITHOUT ROWID;";
+
+struct mstate {
+    struct eng_store *st;
+    struct matcher *m;
+    json_t *hw;                 /* {source name: last line consumed} */
+    struct eng_error *err;      /* of the write-back in progress */
+};
+
+static int sql_fail(struct mstate *s, struct eng_error *err, const char *what)
+{
+    eng_error_set(err, "%s: %s", what, sqlite3_errmsg(eng_store_db(s->st)));
+    return -1;
+}
+
+static int put_key(void *ctx, struct kstate *ks)
+{
+    struct mstate *s = ctx;
+    sqlite3_stmt *q = eng_store_stmt(s->st, "INSERT OR REPLACE INTO "
+                                     "match_keys(rule, key, data) VALUES(?,?,?)",
+                                     s->err);
+    if (!q)
+        return -1;
+    json_t *j = cep_kstate_json(s->m->cep, ks);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!text)
+        abort();
+    sqlite3_bind_text(q, 1, s->m->rs->rules[ks->rule].id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, ks->tkey, (int)ks->tklen, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, text, -1, free);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return sql_fail(s, s->err, "state: write");
+    return 0;
+}
+
+static int del_key(void *ctx, struct kstate *ks)
+{
+    struct mstate *s = ctx;
+    sqlite3_stmt *q = eng_store_stmt(s->st, "DELETE FROM match_keys WHERE "
+                                     "rule = ? AND key = ?", s->err);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, s->m->rs->rules[ks->rule].id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, ks->tkey, (int)ks->tklen, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return sql_fail(s, s->err, "state: delete");
+    return 0;
+}
+
+static int set_time(struct mstate *s, const char *key, int64_t t,
+                    struct eng_error *err)
+{
+    json_t *v = t == CEP_NO_TIME ? json_null() : json_integer(t);
+    int rc = eng_store_meta_set(s->st, key, v, err);
+    json_decref(v);
+    return rc;
+}
+
+/* The store's write-back hook: the dirty keys, then the meta values. */
+static int writeback(void *ctx, struct eng_store *st, struct eng_error *err)
+{
+    struct mstate *s = ctx;
+    struct cep *c = s->m->cep;
+    (void)st;
+    s->err = err;
+    if (cep_collect(c, put_key, del_key, s) < 0)
+        return -1;
+    json_t *cs = json_integer((json_int_t)c->cseq);
+    int rc = set_time(s, "watermark", c->wm, err) < 0 ||
+             set_time(s, "max_ts", c->maxts, err) < 0 ||
+             eng_store_meta_set(s->st, "cseq", cs, err) < 0 ||
+             eng_store_meta_set(s->st, "hw", s->hw, err) < 0 ? -1 : 0;
+    json_decref(cs);
+    return rc;
+}
+
+static int64_t get_time(struct mstate *s, const char *key, struct eng_error *err,
+                        int *bad)
+{
+    json_t *v = eng_store_meta_get(s->st, key, err);
+    int64_t t = CEP_NO_TIME;
+    if (json_is_integer(v))
+        t = json_integer_value(v);
+    else if (v && !json_is_null(v))
+        *bad = 1;
+    json_decref(v);
+    return t;
+}
+
+static long rule_by_id(const struct ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Rules matched to saved state by id: a changed definition starts fresh
+ * (with a warning), a removed rule's state goes. */
+static int reconcile(struct mstate *s, int warn, struct eng_error *err)
+{
+    sqlite3 *db = eng_store_db(s->st);
+    const struct ruleset *rs = s->m->rs;
+    sqlite3_stmt *q = eng_store_stmt(s->st, "SELECT id, def FROM match_rules", err);
+    if (!q)
+        return -1;
+    json_t *drop = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        const char *def = (const char *)sqlite3_column_text(q, 1);
+        long r = rule_by_id(rs, id ? id : "");
+        if (r >= 0 && def && strcmp(def, rs->rules[r].def) == 0)
+            continue;
+        if (r >= 0 && warn)
+            eng_warn("rule '%s' changed since the state was saved: its state "
+                     "starts fresh", id);
+        json_array_append_new(drop, json_string(id ? id : ""));
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        json_decref(drop);
+        return sql_fail(s, err, "state: read rules");
+    }
+    size_t i;
+    json_t *id;
+    json_array_foreach(drop, i, id) {
+        sqlite3_stmt *d = eng_store_stmt(s->st, "DELETE FROM match_keys "
+                                         "WHERE rule = ?", err);
+        if (!d)
+            break;
+        sqlite3_bind_text(d, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(d) != SQLITE_DONE) {
+            json_decref(drop);
+            return sql_fail(s, err, "state: drop rule");
+        }
+    }
+    json_decref(drop);
+    if (sqlite3_exec(db, "DELETE FROM match_rules", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "state: rules");
+    for (size_t r = 0; r < rs->n; r++) {
+        sqlite3_stmt *w = eng_store_stmt(s->st, "INSERT INTO match_rules(id, def) "
+                                         "VALUES(?, ?)", err);
+        if (!w)
+            return -1;
+        sqlite3_bind_text(w, 1, rs->rules[r].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w, 2, rs->rules[r].def, -1, SQLITE_STATIC);
+        if (sqlite3_step(w) != SQLITE_DONE)
+            return sql_fail(s, err, "state: rules");
+    }
+    return 0;
+}
+
+static int load_keys(struct mstate *s, const char *path, struct eng_error *err)
+{
+    sqlite3_stmt *q = eng_store_stmt(s->st, "SELECT rule, key, data FROM "
+                                     "match_keys", err);
+    if (!q)
+        return -1;
+    int rc;
+    long r = -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        if (!id)
+            continue;
+        if (r < 0 || strcmp(s->m->rs->rules[r].id, id) != 0)
+            r = rule_by_id(s->m->rs, id);
+        if (r < 0)
+            continue;   /* reconcile dropped it */
+        const void *key = sqlite3_column_blob(q, 1);
+        int klen = sqlite3_column_bytes(q, 1);
+        const char *data = (const char *)sqlite3_column_text(q, 2);
+        json_t *j = data ? json_loads(data, 0, NULL) : NULL;
+        int bad = !key || klen < 1 ||
+                  cep_kstate_load(s->m->cep, (size_t)r, key, (size_t)klen, j) < 0;
+        json_decref(j);
+        if (bad) {
+            sqlite3_reset(q);
+            eng_error_set(err, "%s: a damaged entry for rule '%s'", path, id);
+            return -1;
+        }
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, err, "state: read keys");
+    return 0;
+}
+
+struct mstate *mstate_open(const char *path, struct matcher *m,
+                           struct eng_error *err)
+{
+    struct mstate *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    s->m = m;
+    if (!(s->st = eng_store_open(path, "eng-match", SCHEMA_VERSION, schema, err))) {
+        free(s);
+        return NULL;
+    }
+    struct cep *c = m->cep;
+    int bad = 0;
+    c->wm = get_time(s, "watermark", err, &bad);
+    c->maxts = get_time(s, "max_ts", err, &bad);
+    json_t *cs = eng_store_meta_get(s->st, "cseq", err);
+    if (json_is_integer(cs))
+        c->cseq = (uint64_t)json_integer_value(cs);
+    json_decref(cs);
+    s->hw = eng_store_meta_get(s->st, "hw", err);
+    if (!s->hw)
+        s->hw = json_object();
+    if (bad || !json_is_object(s->hw)) {
+        eng_error_set(err, "%s: damaged meta values", path);
+        goto fail;
+    }
+    if (reconcile(s, 1, err) < 0 || load_keys(s, path, err) < 0)
+        goto fail;
+    cep_sweep(c);   /* --state-ttl, and what the saved watermark passed */
+    eng_store_set_writeback(s->st, writeback, s);
+    eng_store_set_output(s->st, m->out);
+    return s;
+fail:
+    mstate_close(s, 0, NULL);
+    return NULL;
+}
+
+int mstate_skip(struct mstate *s, const json_t *ev)
+{
+    const json_t *src = json_object_get(ev, "source");
+    const json_t *name = json_object_get(src, "name");
+    const json_t *line = json_object_get(src, "line");
+    if (!json_is_string(name) || !json_is_integer(line))
+        return 0;
+    json_t *hw = json_object_get(s->hw, json_string_value(name));
+    if (json_is_integer(hw) && json_integer_value(line) <= json_integer_value(hw))
+        return 1;
+    if (hw)
+        json_integer_set(hw, json_integer_value(line));
+    else
+        json_object_set_new(s->hw, json_string_value(name),
+                            json_integer(json_integer_value(line)));
+    return 0;
+}
+
+int mstate_tick(struct mstate *s, struct eng_error *err)
+{
+    return eng_store_tick(s->st, err);
+}
+
+int mstate_checkpoint(struct mstate *s, struct eng_error *err)
+{
+    return eng_store_checkpoint(s->st, err);
+}
+
+int mstate_rules_changed(struct mstate *s, struct eng_error *err)
+{
+    if (reconcile(s, 0, err) < 0)
+        return -1;
+    return eng_store_checkpoint(s->st, err);
+}
+
+void mstate_output_done(struct mstate *s)
+{
+    eng_store_set_output(s->st, NULL);
+}
+
+int mstate_close(struct mstate *s, int commit, struct eng_error *err)
+{
+    if (!s)
+        return 0;
+    struct eng_error scratch;
+    int rc = eng_store_close(s->st, commit, err ? err : &scratch);
+    json_decref(s->hw);
+    free(s);
+    return rc;
+}
