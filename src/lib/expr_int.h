@@ -153,6 +153,5 @@ int dur_parse(const char *s, size_t len, int64_t *sec, int32_t *nsec);
 size_t ts_format(int64_t sec, int32_t nsec, char *buf);  /* buf >= 40 */
 size_t dur_format(int64_t sec, int32_t nsec, char *buf); /* buf >= 40 */
 size_t double_format(double d, char *buf);                /* buf >= 32 */
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "expr_int.h"
+#include "timeutil.h"
 
 /* ------------------------------------------------------------ arena */
 
@@ -380,32 +381,6 @@ val v_map_key_at(struct eng_expr_ctx *ctx, const val *m, size_t i)
 
 /* ------------------------------------------------------------ time text */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,
- * "chrono-Compatible Low-Level Date Algorithms", days_from_civil). */
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
 static int digits(const char *s, size_t n, int *out)
 {
     int v = 0;
@@ -468,7 +443,7 @@ int ts_parse(const char *s, size_t len, int64_t *sec, int32_t *nsec)
     }
     if (i != len)
         return -1;
-    int64_t t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 +
+    int64_t t = eng_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 +
                 h * 3600 + m * 60 + sc - off;
     if (t < TS_MIN_SEC || t > TS_MAX_SEC)
         return -1;
@@ -569,7 +544,7 @@ size_t ts_format(int64_t sec, int32_t nsec, char *buf)
     }
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    eng_civil_from_days(days, &y, &m, &d);
     int n = snprintf(buf, 40, "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, m, d,
                      (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
     size_t l = (size_t)n;

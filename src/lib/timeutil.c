@@ -85,7 +85,7 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t eng_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -95,7 +95,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *yp, unsigned *mp, unsigned *dp)
+void eng_civil_from_days(int64_t z, int64_t *yp, unsigned *mp, unsigned *dp)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -130,7 +130,7 @@ void eng_time_to_civil(eng_time t, struct eng_civil *c)
         msd += MS_PER_DAY;
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    eng_civil_from_days(days, &y, &m, &d);
     c->year = (int)y;
     c->month = (int)m;
     c->day = (int)d;
@@ -139,7 +139,7 @@ void eng_time_to_civil(eng_time t, struct eng_civil *c)
     c->sec = (int)(msd / 1000 % 60);
     c->ms = (int)(msd % 1000);
     c->wday = (int)(floor_div(days + 4, 7) * -7 + days + 4); /* 1970-01-01: Thu */
-    c->yday = (int)(days - days_from_civil(y, 1, 1));
+    c->yday = (int)(days - eng_days_from_civil(y, 1, 1));
 }
 
 /* Saturating a + b, so absurd civil fields cannot overflow. */
@@ -164,7 +164,7 @@ eng_time eng_time_from_civil(const struct eng_civil *c)
     int64_t m0 = (int64_t)c->month - 1;
     int64_t y = (int64_t)c->year + floor_div(m0, 12);
     unsigned m = (unsigned)(m0 - floor_div(m0, 12) * 12) + 1;
-    int64_t days = days_from_civil(y, m, 1) + ((int64_t)c->day - 1);
+    int64_t days = eng_days_from_civil(y, m, 1) + ((int64_t)c->day - 1);
     int64_t t = sat_mul(days, MS_PER_DAY);
     t = sat_add(t, (int64_t)c->hour * 3600000);
     t = sat_add(t, (int64_t)c->min * 60000);
@@ -196,7 +196,7 @@ static int read_date(const unsigned char *p, int64_t *days)
     int y = hi * 100 + lo;
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return -1;
-    *days = days_from_civil(y, (unsigned)m, (unsigned)d);
+    *days = eng_days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
 }
 
@@ -503,13 +503,13 @@ static int tz_rule_parse(const char *s, struct tz_rule *r)
 /* Local seconds since the epoch at which date d of year y happens, + time. */
 static int64_t tz_date_secs(const struct tz_date *d, int64_t y, int32_t time)
 {
-    int64_t days = days_from_civil(y, 1, 1);
+    int64_t days = eng_days_from_civil(y, 1, 1);
     if (d->kind == 'J') {
         days += d->n - 1 + (is_leap(y) && d->n >= 60);
     } else if (d->kind == 'N') {
         days += d->n;
     } else {
-        int64_t first = days_from_civil(y, (unsigned)d->m, 1);
+        int64_t first = eng_days_from_civil(y, (unsigned)d->m, 1);
         int wd1 = (int)(floor_div(first + 4, 7) * -7 + first + 4);
         int mday = (d->d - wd1 + 7) % 7 + 1 + (d->w - 1) * 7;
         int dim = days_in_month(y, d->m);
@@ -526,7 +526,7 @@ static int tz_rule_offset(const struct tz_rule *r, int64_t sec)
         return r->std_off;
     int64_t y;
     unsigned m, d;
-    civil_from_days(floor_div(sec + r->std_off, 86400), &y, &m, &d);
+    eng_civil_from_days(floor_div(sec + r->std_off, 86400), &y, &m, &d);
     int64_t s = tz_date_secs(&r->start, y, r->start_time) - r->std_off;
     int64_t e = tz_date_secs(&r->end, y, r->end_time) - r->dst_off;
     bool dst = s < e ? (sec >= s && sec < e) : !(sec >= e && sec < s);
@@ -928,7 +928,7 @@ size_t eng_time_format(eng_time t, char *buf)
     unsigned msd = (unsigned)(t - days * MS_PER_DAY);
     int64_t y64;
     unsigned m, d;
-    civil_from_days(days, &y64, &m, &d);
+    eng_civil_from_days(days, &y64, &m, &d);
     unsigned y = (unsigned)y64, h = msd / 3600000, mi = msd / 60000 % 60;
     unsigned s = msd / 1000 % 60, ms = msd % 1000;
     buf[0] = (char)('0' + y / 1000);
@@ -1303,14 +1303,14 @@ int eng_time_parse_format(const char *s, size_t len, const char *fmt,
                               st.yday, st.year);
                 return -1;
             }
-            days = days_from_civil(st.year, 1, 1) + st.yday - 1;
+            days = eng_days_from_civil(st.year, 1, 1) + st.yday - 1;
         } else {
             if (st.day > days_in_month(st.year, st.month)) {
                 eng_error_set(err, "day %d out of range for %04d-%02d (column %zu)",
                               st.day, st.year, st.month, st.day_col + 1);
                 return -1;
             }
-            days = days_from_civil(st.year, (unsigned)st.month, (unsigned)st.day);
+            days = eng_days_from_civil(st.year, (unsigned)st.month, (unsigned)st.day);
         }
         int hour = st.have_h12 ? st.hour12 % 12 + (st.pm ? 12 : 0) : st.hour;
         t = days * MS_PER_DAY + (int64_t)hour * 3600000 + st.min * 60000 +

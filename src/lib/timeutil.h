@@ -99,6 +99,14 @@ void eng_time_to_civil(eng_time t, struct eng_civil *c);
  * range and are normalised (month 13 = January next year). */
 eng_time eng_time_from_civil(const struct eng_civil *c);
 
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12,
+ * d 1..31; any year), and back: H. Hinnant's days_from_civil and
+ * civil_from_days ("chrono-Compatible Low-Level Date Algorithms"), exact for
+ * negative days too. For callers that keep their own time units (expr's
+ * nanosecond timestamps). */
+int64_t eng_days_from_civil(int64_t y, unsigned m, unsigned d);
+void eng_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 /* Parses a duration: a number (integer or decimal) followed by a unit
  * ms s m h d w, optionally several ("1h30m"): "45s" "30m" "1h" "7d" "1.5h".
  * Returns 0 or -1; *out in ms. Negative durations are an error. */
