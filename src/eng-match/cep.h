@@ -3,6 +3,18 @@
  * plus one min-heap of timed instances (absence deadlines and `within`
  * expiries) across all keys (RULES.md, Semantics).
  *
+ * Layout (issue 6: 100k keys in well under 200 MB, one lookup per event).
+ * Keyed rules that share a key path form a key group; each group has one
+ * hash table from the tagged key to a kent, which holds that key's kstates
+ * in a small array ordered by rule. So an event finds all the state of its
+ * key with one lookup per group (match.c), and sees at once which sequences
+ * have instances pending (the slots' pend flags), without touching the
+ * others. A bound event keeps its id and line bytes in one allocation, and
+ * as a jansson value only the top-level members that later conditions and
+ * the templates read (cond; found at compile time by scanning their text
+ * for alias.FIELD and {{FIELD}}; any other use keeps the whole event). An
+ * action is then built from those members: no event is parsed again.
+ *
  * The watermark rule. wm = max(ts seen) - lateness, raised by --now, never
  * lowered. Before an event is evaluated, every heap entry with due < wm (the
  * watermark strictly later) is taken in the order (due, key text, rule
@@ -12,16 +24,19 @@
  * the order of absence actions does not depend on the order of arrival.
  *
  * Invariants:
- *   1. a kstate lives in its rule's map while it holds anything (instances,
- *      window entries, a cooldown); emptied ones are removed by cep_collect;
+ *   1. a kstate lives in its kent's slots while it holds anything
+ *      (instances, window entries, a cooldown); emptied ones are removed by
+ *      cep_collect, and a kent without kstates leaves its group's table;
  *   2. heap entries are never removed early: an entry is stale when its
  *      instance is dead or has moved on (another step count); instances are
  *      reference counted (list + heap entries) so a stale entry stays valid
- *      memory, and so is its kstate (irefs) for the tie order;
+ *      memory, and so is its kstate (irefs) and kent (refs) for the tie
+ *      order;
  *   3. every change to a kstate marks it dirty, so the write-back to the
  *      state file (state.c) sees exactly what changed since the last one;
  *   4. creation order (cseq) is global and persists, so ties order the same
- *      across runs.
+ *      across runs;
+ *   5. a slot's pend flag is set exactly when its kstate has instances.
  */
 #ifndef ENG_MATCH_CEP_H
 #define ENG_MATCH_CEP_H
@@ -35,14 +50,21 @@
 #include "expr.h"
 #include "hmap.h"
 #include "rules.h"
+#include "template.h"
 
 #define CEP_NO_TIME INT64_MIN
 
-struct bound {                  /* an event bound to a step */
+/* An event bound to a step, kept small (issue 6): its id and its line's
+ * bytes in one allocation, parsed again only when an action fires, plus the
+ * members that later steps' conditions read through its alias (cond: an
+ * object of just those members, or the whole event when the conditions use
+ * the alias in a way the text scan cannot narrow down; NULL when no later
+ * condition names the alias). */
+struct bound {
     int64_t ts;
-    json_t *ev;                 /* own reference */
-    char *id;
-    size_t id_len;
+    char *blob;                 /* id bytes, then the line's bytes */
+    uint32_t id_len, raw_len;
+    json_t *cond;               /* own reference, or NULL */
 };
 
 struct kstate;
@@ -61,11 +83,34 @@ struct winent {                 /* a counted event */
     char *id;
 };
 
+/* One key of one key group (the rules sharing a key path): found with one
+ * hash lookup per event, it lists the key's rule states in rule order. */
+struct kslot {                  /* one rule's state in a kent */
+    uint32_t rule;
+    uint32_t pend;              /* the kstate has pending instances */
+    struct kstate *ks;
+};
+
+struct kent {
+    struct kslot *slot;         /* live kstates, by rule order: contiguous,
+                                   so an event reads them without chasing
+                                   pointers */
+    size_t n, cap;
+    json_t *key;                /* the key's value (own reference) */
+    size_t refs;                /* kstate structs still allocated */
+    size_t npend;               /* slots with pend set */
+    int inmap;
+    size_t group;
+    size_t tklen;
+    char tkey[];                /* type tag ('s' or 'j') + key text */
+};
+
 struct kstate {
     size_t rule;
-    char *tkey;                 /* type tag ('s' or 'j') + key text */
+    struct kent *ke;            /* its key (tkey, key borrowed from it) */
+    const char *tkey;           /* type tag ('s' or 'j') + key text */
     size_t tklen;
-    json_t *key;                /* the key's value (own reference) */
+    const json_t *key;          /* the key's value */
     int64_t seen;               /* latest ts that reached this state */
     int has_cd;
     int64_t cd_t;               /* last firing, when has_cd */
@@ -110,9 +155,20 @@ struct cep_event {
     size_t id_len;
 };
 
+/* What a bound event keeps for the conditions of later steps. */
+struct bneed {
+    int whole;                  /* the whole event */
+    size_t n;                   /* else these top-level members (0: none) */
+    char **names;
+};
+
 struct cep {
     struct ruleset *rs;         /* borrowed */
-    struct hmap *maps;          /* per rule: tagged key -> struct kstate * */
+    size_t ngroups;             /* distinct key paths of keyed rules */
+    const struct eng_path **gpath;  /* per group: its path (borrowed) */
+    size_t *rgroup;             /* per rule: its group (keyed rules) */
+    struct hmap *maps;          /* per group: tagged key -> struct kent * */
+    struct bneed **need;        /* per rule, per step */
     struct heap_ent *heap;
     size_t nheap, capheap;
     struct kstate **dirty;
@@ -122,6 +178,8 @@ struct cep {
     int64_t ttl_ms;             /* --state-ttl; 0: none */
     struct eng_expr_ctx *ctx;
     const json_t **av;          /* alias scratch */
+    json_t *empty;              /* {}: an absence's event when nothing is read */
+    int with_event;             /* actions carry the event (--with-event) */
     const char **trig;          /* trigger scratch */
     size_t *trig_len;
     size_t ntrigcap;
@@ -131,7 +189,8 @@ struct cep {
 };
 
 /* Returns new empty state over rs (borrowed; must outlive it). */
-struct cep *cep_new(struct ruleset *rs, const struct cep_hooks *hooks);
+struct cep *cep_new(struct ruleset *rs, const struct cep_hooks *hooks,
+                    int with_event);
 void cep_free(struct cep *c);
 
 /* Returns the kstate of rule for the tagged key, creating it (keyval is
@@ -139,13 +198,22 @@ void cep_free(struct cep *c);
  * there is none). */
 struct kstate *cep_kstate(struct cep *c, size_t rule, const char *tkey,
                           size_t tklen, const json_t *keyval, int create);
+/* The same in two steps: the kent of key group g (NULL when absent and not
+ * create), then rule's kstate in it. Borrowed. */
+struct kent *cep_kent(struct cep *c, size_t g, const char *tkey, size_t tklen,
+                      const json_t *keyval, int create);
+struct kstate *cep_kent_rule(struct cep *c, struct kent *ke, size_t rule,
+                             int create);
 
 /* Raises the watermark to wm (never lowers it) and handles the heap entries
  * now due. Returns 0, or -1 when the fire hook failed. */
 int cep_advance(struct cep *c, int64_t wm);
 
-/* Evaluates the current event against sequence rule ks->rule. 0 or -1. */
-int cep_sequence(struct cep *c, struct kstate *ks, const struct cep_event *e);
+/* Evaluates the current event against sequence rule ks->rule; step1 is 0
+ * when the rule index ruled out step 1 for this event (so it is not
+ * tested). 0 or -1. */
+int cep_sequence(struct cep *c, struct kstate *ks, const struct cep_event *e,
+                 int step1);
 /* Adds the current event (which matched the count's condition) to the
  * count rule's window, and fires when it is full. 0 or -1. */
 int cep_count(struct cep *c, struct kstate *ks, const struct cep_event *e);
@@ -166,9 +234,13 @@ void cep_sweep(struct cep *c);
 int cep_collect(struct cep *c, int (*put)(void *, struct kstate *),
                 int (*del)(void *, struct kstate *), void *ctx);
 
-/* Serialises ks (new reference) / restores one from that form (0 or -1). */
-json_t *cep_kstate_json(const struct cep *c, const struct kstate *ks);
+/* Appends ks's saved form (binary, see cep.c) to out. */
+void cep_kstate_save(const struct cep *c, const struct kstate *ks,
+                     struct eng_tmpl_buf *out);
+/* Restores rule's state for the tagged key from its saved form: the binary
+ * one of cep_kstate_save, or (is_json) the JSON text of earlier versions.
+ * Returns 0, or -1 when data is damaged. */
 int cep_kstate_load(struct cep *c, size_t rule, const char *tkey, size_t tklen,
-                    const json_t *data);
+                    const void *data, size_t len, int is_json);
 
 #endif

@@ -8,6 +8,11 @@
  * indexed field is looked up once, and the candidate lists (each in rule
  * order) are merged into rule-file order, so actions keep their order and
  * 1,000 rules cost little more than 10 (RULES.md, Speed).
+ *
+ * A sequence is indexed by its step 1's condition: the index says whether
+ * the event can start an instance. Instances already pending for the
+ * event's key are the matcher's to add (match.c), since their next step may
+ * be anything.
  */
 #ifndef ENG_MATCH_INDEX_H
 #define ENG_MATCH_INDEX_H
@@ -23,8 +28,8 @@ struct rule_index;
 /* Returns a new index over rs (borrowed: must outlive the index). */
 struct rule_index *rule_index_new(const struct ruleset *rs);
 void rule_index_free(struct rule_index *ix);
-/* Number of rules that are indexed (the rest are always evaluated), and of
- * indexed fields. */
+/* Number of rules other than sequences that are indexed (the rest are
+ * always evaluated), and of indexed fields. */
 size_t rule_index_nindexed(const struct rule_index *ix);
 size_t rule_index_nfields(const struct rule_index *ix);
 

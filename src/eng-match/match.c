@@ -11,12 +11,46 @@
 
 #define ERRORS_SHOWN 5
 
+/* One key group's key for the current event (cep.h: rules sharing a key
+ * path share a table), computed once per event. */
 struct keyslot {
+    size_t rule;                    /* the group's first rule (its path) */
     struct match_key k;
     struct eng_tmpl_buf buf, tag;   /* the key's text; tag + text */
+    struct kent *ke;                /* its state, when it has any */
 };
 
 static int fire(void *ctx, const struct cep_firing *f);
+
+/* Per-event scratch sized by the rules: key slots (one per key group), the
+ * candidate list and its marks. */
+static void alloc_scratch(struct matcher *m)
+{
+    size_t n = m->rs->n ? m->rs->n : 1;
+    if (!(m->keys = calloc(m->cep->ngroups ? m->cep->ngroups : 1,
+                           sizeof(struct keyslot))) ||
+        !(m->cand = calloc(n, sizeof *m->cand)) ||
+        !(m->mark = calloc(n, sizeof *m->mark)))
+        abort();
+    m->nkeys = m->cep->ngroups;
+    for (size_t r = m->rs->n; r-- > 0;)
+        if (m->cep->rgroup[r] != SIZE_MAX)
+            m->keys[m->cep->rgroup[r]].rule = r;
+}
+
+static void free_scratch(struct matcher *m)
+{
+    for (size_t i = 0; m->keys && i < m->nkeys; i++) {
+        eng_tmpl_buf_free(&m->keys[i].buf);
+        eng_tmpl_buf_free(&m->keys[i].tag);
+    }
+    free(m->keys);
+    free(m->cand);
+    free(m->mark);
+    m->keys = NULL;
+    m->cand = NULL;
+    m->mark = NULL;
+}
 static void cond_error(void *ctx, struct rule *r, const char *id, size_t len,
                        const char *msg);
 
@@ -28,19 +62,13 @@ void matcher_init(struct matcher *m)
         return;
     m->ix = rule_index_new(m->rs);
     struct cep_hooks h = { m, fire, cond_error };
-    m->cep = cep_new(m->rs, &h);
-    if (!(m->keys = calloc(m->rs->n ? m->rs->n : 1, sizeof(struct keyslot))))
-        abort();
+    m->cep = cep_new(m->rs, &h, m->with_event);
+    alloc_scratch(m);
 }
 
 void matcher_free(struct matcher *m)
 {
-    struct keyslot *ks = m->keys;
-    for (size_t i = 0; m->rs && ks && i < m->rs->n; i++) {
-        eng_tmpl_buf_free(&ks[i].buf);
-        eng_tmpl_buf_free(&ks[i].tag);
-    }
-    free(m->keys);
+    free_scratch(m);
     rule_index_free(m->ix);
     cep_free(m->cep);
     if (m->ctx)
@@ -101,11 +129,17 @@ static void tag_key(struct keyslot *ks)
         abort();
 }
 
+/* Rule r's state for the current event's key (created on demand). */
 static struct kstate *kstate_of(struct matcher *m, size_t r, int create)
 {
-    struct keyslot *ks = &m->keys[r];
-    tag_key(ks);
-    return cep_kstate(m->cep, r, ks->tag.data, ks->tag.len, ks->k.value, create);
+    struct keyslot *ks = &m->keys[m->cep->rgroup[r]];
+    if (!ks->ke) {
+        if (!create)
+            return NULL;
+        ks->ke = cep_kent(m->cep, m->cep->rgroup[r], ks->tag.data, ks->tag.len,
+                          ks->k.value, 1);
+    }
+    return cep_kent_rule(m->cep, ks->ke, r, create);
 }
 
 /* cep's fire hook: one action (or, with --annotate, one rule id). */
@@ -156,7 +190,7 @@ int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
     memset(fresh, 0, sizeof *fresh);
     struct cep *oc = m->cep;
     oc->rs = old;
-    m->cep = cep_new(m->rs, &oc->hooks);
+    m->cep = cep_new(m->rs, &oc->hooks, m->with_event);
     m->cep->wm = oc->wm;
     m->cep->maxts = oc->maxts;
     m->cep->cseq = oc->cseq;
@@ -175,26 +209,26 @@ int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
                      old->rules[i].id);
             continue;
         }
-        struct hmap *hm = &oc->maps[i];
+        if (oc->rgroup[i] == SIZE_MAX)
+            continue;   /* a stateless rule has no state */
+        struct hmap *hm = &oc->maps[oc->rgroup[i]];
+        struct eng_tmpl_buf sv = {0};
         for (size_t e = 0; e < hm->cap; e++) {
-            struct kstate *st = hm->tab[e].key ? hm->tab[e].val.p : NULL;
+            struct kent *ke = hm->tab[e].key ? hm->tab[e].val.p : NULL;
+            struct kstate *st = ke ? cep_kent_rule(oc, ke, i, 0) : NULL;
             if (!st)
                 continue;
-            json_t *j2 = cep_kstate_json(oc, st);
-            if (cep_kstate_load(m->cep, j, st->tkey, st->tklen, j2) < 0)
+            sv.len = 0;
+            cep_kstate_save(oc, st, &sv);
+            if (cep_kstate_load(m->cep, j, st->tkey, st->tklen, sv.data, sv.len,
+                                0) < 0)
                 abort();   /* our own serialisation */
-            json_decref(j2);
         }
+        eng_tmpl_buf_free(&sv);
     }
     cep_free(oc);
-    struct keyslot *ks = m->keys;
-    for (size_t i = 0; i < old->n; i++) {
-        eng_tmpl_buf_free(&ks[i].buf);
-        eng_tmpl_buf_free(&ks[i].tag);
-    }
-    free(m->keys);
-    if (!(m->keys = calloc(m->rs->n ? m->rs->n : 1, sizeof(struct keyslot))))
-        abort();
+    free_scratch(m);
+    alloc_scratch(m);
     rule_index_free(m->ix);
     m->ix = rule_index_new(m->rs);
     rules_free(old);
@@ -311,14 +345,23 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
             rc = -1;
     }
 
-    /* keyed rules need their key */
+    /* keyed rules need their key: computed, and its state found, once per
+     * key group */
     struct keyslot *ks = m->keys;
     const char *missing_path = NULL;
-    for (size_t r = 0; m->rs->nkeyed && r < m->rs->n; r++) {
+    for (size_t g = 0; g < m->nkeys; g++) {
+        action_key(&ks[g].buf, &m->rs->rules[ks[g].rule], ev, &ks[g].k);
+        ks[g].ke = NULL;
+        if (ks[g].k.value) {
+            tag_key(&ks[g]);
+            ks[g].ke = cep_kent(m->cep, g, ks[g].tag.data, ks[g].tag.len,
+                                NULL, 0);
+        }
+    }
+    for (size_t r = 0; m->rs->nkeyed && r < m->rs->n && !missing_path; r++) {
         if (!rule_keyed(&m->rs->rules[r]))
             continue;
-        action_key(&ks[r].buf, &m->rs->rules[r], ev, &ks[r].k);
-        if (!ks[r].k.value && !missing_path &&
+        if (!ks[m->cep->rgroup[r]].k.value &&
             !(late && m->rs->rules[r].kind != RULE_WHEN))
             missing_path = eng_path_text(m->rs->rules[r].key);
     }
@@ -342,22 +385,48 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
             rc = -1;
     }
 
-    /* the rules that can match, in rule-file order */
+    /* the rules that can match, in rule-file order: the index's (sequences
+     * by their step 1), and the sequences with instances pending for the
+     * event's keys, whose later steps the index cannot see */
     size_t nc;
-    const size_t *cand = rule_index_candidates(m->ix, ev, &nc);
+    const size_t *ixc = rule_index_candidates(m->ix, ev, &nc);
+    size_t *cand = m->cand;
+    memcpy(cand, ixc, nc * sizeof *cand);
+    for (size_t c = 0; c < nc; c++)
+        m->mark[cand[c]] = 1;
+    size_t nix = nc;
+    for (size_t g = 0; g < m->nkeys && !late; g++) {
+        const struct kent *ke = ks[g].ke;
+        for (size_t k = 0; ke && ke->npend && k < ke->n; k++)
+            if (ke->slot[k].pend && !m->mark[ke->slot[k].rule]) {
+                m->mark[ke->slot[k].rule] = 2;
+                cand[nc++] = ke->slot[k].rule;
+            }
+    }
+    if (nc > nix) {     /* insertion sort: the extra ones are few */
+        for (size_t c = 1; c < nc; c++) {
+            size_t v = cand[c], d = c;
+            for (; d > 0 && cand[d - 1] > v; d--)
+                cand[d] = cand[d - 1];
+            cand[d] = v;
+        }
+    }
     struct cep_event ce = { ev, me.raw, me.raw_len, me.ts_ms, me.id, me.id_len };
     for (size_t c = 0; c < nc && rc == 0; c++) {
         struct rule *r = &m->rs->rules[cand[c]];
         struct match_key k;
         struct eng_error err;
-        if (rule_keyed(r) && !ks[cand[c]].k.value)
+        if (rule_keyed(r) && !ks[m->cep->rgroup[cand[c]]].k.value)
             continue;   /* rejected above: keyed rules do not see it */
         if (r->kind != RULE_WHEN && late)
             continue;
         if (r->kind == RULE_SEQUENCE) {
+            int step1 = m->mark[cand[c]] == 1;
             struct kstate *st = kstate_of(m, cand[c], 0);
-            if (!st) {
+            if (!st || !st->head) {
                 /* no pending instance: only step 1 can do anything */
+                if (!step1)
+                    continue;
                 r->evaluated++;
                 int t = eng_expr_test(r->steps[0].when, m->ctx, ev, NULL, &err);
                 if (t < 0) {
@@ -369,7 +438,7 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
                 st = kstate_of(m, cand[c], 1);
                 r->evaluated--;   /* cep_sequence tests step 1 again */
             }
-            if (cep_sequence(m->cep, st, &ce) < 0)
+            if (cep_sequence(m->cep, st, &ce, step1) < 0)
                 rc = -1;
             continue;
         }
@@ -393,7 +462,7 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
             cep_touch(m->cep, st, me.ts_ms);
             if (!cep_cooldown(m->cep, st, me.ts_ms))
                 continue;
-            k = ks[cand[c]].k;
+            k = ks[m->cep->rgroup[cand[c]]].k;
         } else {
             action_key(&m->ab.key, r, ev, &k);
         }
@@ -430,6 +499,8 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
         if (mb != members)
             free(mb);
     }
+    for (size_t c = 0; c < nc; c++)
+        m->mark[cand[c]] = 0;
     eng_tmpl_buf_free(&idtext);
     json_decref(ev);
     if (rc == 0 && m->cep && (m->in & 0xfff) == 0) {

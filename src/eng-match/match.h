@@ -11,14 +11,18 @@
  *      consumed is skipped (state.c);
  *   2. late: with sequence or count rules, an event whose ts is earlier than
  *      the watermark is rejected ("late") and no such rule sees it;
- *   3. keyed rules (sequence, count, or a cooldown) need their key: when one
- *      is missing or null the event is rejected ("missing key") and those
- *      rules skip it, while the other rules still see it;
+ *   3. keyed rules (sequence, count, or a cooldown) need their key, computed
+ *      once per distinct key path: when one is missing or null the event is
+ *      rejected ("missing key") and those rules skip it, while the other
+ *      rules still see it;
  *   4. the watermark advances (max ts - lateness), and the absences now due
  *      fire (cep.c), before anything of this event;
- *   5. candidates from the index, in rule order: evaluate; an error value is
- *      counted for the rule (the first five reported on stderr) and does not
- *      match; keyed state (cep.c) decides sequences, counts and cooldowns;
+ *   5. candidates, in rule order: the index's (a sequence by its step 1's
+ *      condition) and the sequences with instances pending for the event's
+ *      keys (one lookup per key group finds them); evaluate; an error value
+ *      is counted for the rule (the first five reported on stderr) and does
+ *      not match; keyed state (cep.c) decides sequences, counts and
+ *      cooldowns;
  *   6. each firing writes one action (or adds the rule id to "matches").
  */
 #ifndef ENG_MATCH_MATCH_H
@@ -54,7 +58,10 @@ struct matcher {
     struct eng_expr_ctx *ctx;
     struct action_bufs ab;
     struct eng_tmpl_buf ann;
-    struct keyslot *keys;        /* per rule: the key of the current event */
+    struct keyslot *keys;        /* per key group: the current event's key */
+    size_t nkeys;
+    size_t *cand;                /* the current event's candidate rules */
+    unsigned char *mark;         /* per rule: 1 step 1 possible, 2 pending */
     /* counts */
     unsigned long long in, out_n, rejected, actions, missing_key, errors,
                        template_missing, errors_shown, late, skipped;

@@ -145,6 +145,29 @@ static int compile_pnode(struct loader *L, const json_t *v, const char *where,
     return 0;
 }
 
+/* Appends the strings of v that hold a placeholder to b, one per line. */
+static void collect_tmpl_text(const json_t *v, struct eng_tmpl_buf *b)
+{
+    if (json_is_string(v)) {
+        if (!strstr(json_string_value(v), "{{"))
+            return;
+        if (eng_tmpl_buf_put(b, json_string_value(v), json_string_length(v),
+                             ENG_TMPL_NONE) < 0 ||
+            eng_tmpl_buf_put(b, "\n", 1, ENG_TMPL_NONE) < 0)
+            abort();
+        return;
+    }
+    size_t i;
+    const char *k;
+    json_t *e;
+    if (json_is_array(v))
+        json_array_foreach(v, i, e)
+            collect_tmpl_text(e, b);
+    else if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, e)
+            collect_tmpl_text(e, b);
+}
+
 static int compile_emit(struct loader *L, const json_t *rule, struct rule *r)
 {
     json_t *emit = json_object_get(rule, "emit");
@@ -177,6 +200,9 @@ static int compile_emit(struct loader *L, const json_t *rule, struct rule *r)
     }
     int rc = compile_pnode(L, copy, "emit", &r->payload);
     json_decref(copy);
+    struct eng_tmpl_buf tb = {0};
+    collect_tmpl_text(emit, &tb);
+    r->tmpl_text = tb.data;
     return rc;
 }
 
@@ -582,6 +608,7 @@ static void rule_free(struct rule *r)
     free(r->aliases);
     eng_path_free(r->key);
     eng_template_free(r->channel);
+    free(r->tmpl_text);
     pnode_free(&r->payload);
 }
 

@@ -68,6 +68,10 @@ struct rule {
     struct eng_path *key;       /* the rule's key (own `key:` or the default) */
     struct eng_template *channel;   /* emit.channel; NULL when none */
     struct pnode payload;       /* PN_OBJ, possibly empty */
+    char *tmpl_text;            /* the source of every template with a
+                                   placeholder (channel, payload), one per
+                                   line; NULL when none (cep.c reads it to
+                                   keep only what firings need) */
     /* counters for --stats */
     unsigned long long evaluated, matched, errors, cooled;
 };

@@ -8,13 +8,17 @@
  *                               tell a changed rule (fresh state, a warning)
  *                               and a removed one (its state dropped)
  *   match_keys(rule, key, data) one row per (rule, tagged key): the kstate
- *                               as JSON (cep_kstate_json)
+ *                               as a BLOB in cep_kstate_save's compact
+ *                               binary form (bound events as their line
+ *                               bytes); TEXT rows, the JSON form of the
+ *                               first version, are still read
  *   eng_meta: "watermark", "max_ts", "cseq" (next creation number), "hw"
  *   ({source name: last line}: events the state already consumed).
  *
  * All of it is loaded at open; cep marks what changes, and the store's
- * write-back hook writes the dirty keys and the meta values before the
- * output is flushed and the batch committed.
+ * write-back hook writes the dirty keys (sorted in the table's key order,
+ * so a batch walks the B-tree once) and the meta values before the output
+ * is flushed and the batch committed.
  */
 #ifndef ENG_MATCH_STATE_H
 #define ENG_MATCH_STATE_H
