@@ -63,24 +63,55 @@ setup() {
     assert_success
 }
 
-@test "state (c): a run killed with SIGKILL, re-run with the same state, gives one clean run's actions (by id)" {
+@test "state (c): a run killed with SIGKILL before its first checkpoint, re-run with the same state, gives one clean run's actions (by id)" {
+    # 20000 events fed slowly, killed at 0.1 s: fewer than the 10000 events
+    # of the first checkpoint, so the re-run starts from an empty state
     mkfifo "$T/f"
-    for pause in 0.1 0.4 0.8; do
+    eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
+    pid=$!
+    ( for start in $(seq 1 1000 20000); do
+          sed -n "${start},$((start + 999))p" "$T/ev.jsonl"
+          sleep 0.05
+      done ) > "$T/f" 2>/dev/null &
+    feeder=$!
+    sleep 0.1
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    wait "$feeder" 2>/dev/null || true
+    eng-match --stats --state "$T/k.db" --now "$NOW" "$R" "$T/ev.jsonl" \
+        > "$T/k2.jsonl" 2> "$T/k2.err"
+    assert_equal "$(tail -n 1 "$T/k2.err" | jq .skipped)" 0
+    run diff <(jq -r .id "$T/one.jsonl" | sort -u) \
+             <(cat "$T/k1.jsonl" "$T/k2.jsonl" | jq -R -r 'fromjson? | .id' | sort -u)
+    assert_success
+}
+
+@test "state (c): a run killed with SIGKILL at a random point after a checkpoint skips what the state consumed and gives one clean run's actions (by id)" {
+    mkfifo "$T/f"
+    for try in 1 2 3; do
         rm -f "$T/k.db" "$T/k.db-wal" "$T/k.db-shm"
+        # the first 12000 events at once (a checkpoint commits at 10000),
+        # then the rest in chunks; the kill lands after 0..7 more chunks
+        chunks=$((RANDOM % 8))
         eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
         pid=$!
-        # feed in chunks so the kill lands mid-stream, wherever it lands
-        ( for start in $(seq 1 1000 20000); do
+        ( head -n 12000 "$T/ev.jsonl"
+          sleep 1.5
+          for start in $(seq 12001 1000 20000); do
               sed -n "${start},$((start + 999))p" "$T/ev.jsonl"
               sleep 0.05
           done ) > "$T/f" 2>/dev/null &
         feeder=$!
-        sleep "$pause"
+        sleep "$(awk -v c="$chunks" 'BEGIN { print 1.5 + c * 0.05 }')"
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         wait "$feeder" 2>/dev/null || true
         eng-match --stats --state "$T/k.db" --now "$NOW" "$R" "$T/ev.jsonl" \
             > "$T/k2.jsonl" 2> "$T/k2.err"
+        # the checkpoint took at least the first 10000 events
+        skipped=$(tail -n 1 "$T/k2.err" | jq .skipped)
+        [ "$skipped" -ge 10000 ] || fail "try $try (kill after $chunks chunks): skipped $skipped"
+        [ -s "$T/k1.jsonl" ] || fail "try $try: the killed run wrote no actions"
         run diff <(jq -r .id "$T/one.jsonl" | sort -u) \
                  <(cat "$T/k1.jsonl" "$T/k2.jsonl" | jq -R -r 'fromjson? | .id' | sort -u)
         assert_success
