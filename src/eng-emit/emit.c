@@ -41,6 +41,7 @@ void item_free(struct item *it)
         return;
     json_decref(it->act);
     free(it->raw);
+    free(it->strs);
     free(it->error);
     free(it->by);
     eng_tmpl_buf_free(&it->msg);
@@ -141,6 +142,7 @@ struct item *emitter_parse(struct emitter *e, const char *text,
     it->raw_len = len;
     it->act = a;
     it->id = json_string_value(id);
+    it->ts_text = json_string_value(ts);
     it->customer = json_string_value(cu);
     it->chname = json_string_value(ch);
     it->ts = t;
@@ -150,8 +152,46 @@ struct item *emitter_parse(struct emitter *e, const char *text,
     return it;
 }
 
+/* Copies the strings a queued item still needs (receipt, journal) out of
+ * its action and frees the action's tree; keeps the raw line only when a
+ * message or the outbox may need it. Why: a queue of up to QUEUE_MAX parsed
+ * trees, freed a batch later, kept malloc off its fast path (freed chunks
+ * are not reused by the next parse) and cost more than the parse itself. */
+static void item_detach(struct item *it)
+{
+    const char *src[4] = {it->id, it->ts_text, it->customer, it->chname};
+    size_t len[4], total = 0;
+    for (int i = 0; i < 4; i++)
+        total += len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+    char *p = malloc(total ? total : 1);
+    if (!p)
+        abort();
+    it->strs = p;
+    const char **dst[4] = {&it->id, &it->ts_text, &it->customer, &it->chname};
+    for (int i = 0; i < 4; i++) {
+        if (!src[i])
+            continue;
+        memcpy(p, src[i], len[i]);
+        *dst[i] = p;
+        p += len[i];
+    }
+    json_decref(it->act);
+    it->act = NULL;
+    if (!it->deliver && it->status == ST_SUPPRESSED) {
+        free(it->raw);
+        it->raw = NULL;
+        it->raw_len = 0;
+    }
+}
+
 void emitter_enqueue(struct emitter *e, struct item *it)
 {
+    /* the message is rendered now, while the action's tree is here */
+    if (it->deliver && sinks_render(e, it) < 0) {
+        it->status = ST_FAILED;
+        it->attempts = 0;
+    }
+    item_detach(it);
     it->next = NULL;
     if (e->qtail)
         e->qtail->next = it;
@@ -333,9 +373,8 @@ static int write_receipt(struct emitter *e, const struct item *it)
     char buf[ENG_TIME_BUFSZ];
     static const char *const st[] = {"?", "sent", "suppressed", "deferred",
                                      "failed", "dry-run"};
-    json_t *ts = json_object_get(it->act, "ts");
     if (put_str(w, "{\"id\":", it->id) < 0 ||
-        put_str(w, ",\"ts\":", json_string_value(ts)) < 0 ||
+        put_str(w, ",\"ts\":", it->ts_text) < 0 ||
         put_str(w, ",\"customer\":", it->customer) < 0 ||
         (it->chname ? put_str(w, ",\"channel\":", it->chname)
                     : eng_writer_puts(w, ",\"channel\":null")) < 0 ||
@@ -398,11 +437,6 @@ int emitter_drain(struct emitter *e)
     struct item *q = e->qhead;
     if (!q)
         return 0;
-    for (struct item *it = q; it; it = it->next)
-        if (it->deliver && sinks_render(e, it) < 0) {
-            it->status = ST_FAILED;
-            it->attempts = 0;
-        }
     if (e->dry_run) {
         for (struct item *it = q; it; it = it->next)
             if (it->deliver && it->status == ST_NONE)

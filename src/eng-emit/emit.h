@@ -126,11 +126,15 @@ enum item_status {
 enum item_origin { FROM_INPUT, FROM_DEFERRED, FROM_RETRY };
 
 struct item {
-    json_t *act;               /* the action record (owned) */
+    json_t *act;               /* the action record (owned); NULL once the
+                                  item is queued (item_detach) */
     char *raw;                 /* its line as read (owned), for the default
-                                  message */
+                                  message and the outbox; NULL once queued
+                                  when it is needed for neither */
     size_t raw_len;
-    const char *id, *customer, *chname; /* borrowed from act */
+    const char *id, *ts_text, *customer, *chname; /* borrowed from act, then
+                                  from strs */
+    char *strs;                /* owned copies of the four, once detached */
     eng_time ts;
     int64_t priority;
     unsigned long long seq;    /* arrival order */
