@@ -16,7 +16,8 @@
 # same run. Reports actions/s and peak RSS (GNU time).
 #
 # Environment: ENG_BIN, BENCH_TOOLS, BENCH_N (default 1000000), BENCH_HTTP_N
-# (default 20000), BENCH_DIR, GEN_EVENTS, JSON_CEILING.
+# (default 20000), BENCH_RUNS (default 3; medians are reported), BENCH_DIR,
+# GEN_EVENTS, JSON_CEILING.
 # Exit status: 0 when the benchmark ran, 2 when a program is missing.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
@@ -70,26 +71,31 @@ channels:
   "*": { sink: "$1", concurrency: 16, body: { title: "{{payload.offer}}", sku: "{{payload.sku}}", to: "{{customer}}" } }
 YAML
 }
-timed() { # name n cmd...: prints actions/s and peak RSS
+RUNS=${BENCH_RUNS:-3}
+timed() { # name n cmd...: RUNS runs; prints the median actions/s and the
+          # largest peak RSS; the median wall time is left in $secs
     local name=$1 n=$2; shift 2
-    local t0 t1
-    t0=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$dir/rss" "$@" > /dev/null 2> "$dir/err"
-    t1=$(date +%s%N)
-    local s
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    secs=$s
-    printf '%-34s %8s s %10.0f /s  peak RSS %6d MB\n' "$name" "$s" \
-        "$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')" "$(( $(tail -1 "$dir/rss") / 1024 ))"
+    local t0 t1 k times="" rss=0 r
+    for ((k = 0; k < RUNS; k++)); do
+        rm -f "$dir/sink.jsonl"     # the file sink appends: start empty
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M' -o "$dir/rss" "$@" > /dev/null 2> "$dir/err"
+        t1=$(date +%s%N)
+        times="$times $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+        r=$(tail -1 "$dir/rss"); [ "$r" -gt "$rss" ] && rss=$r
+    done
+    secs=$(printf '%s\n' $times | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    printf '%-34s %8s s %10.0f /s  peak RSS %6d MB\n' "$name" "$secs" \
+        "$(awk -v n="$n" -v s="$secs" 'BEGIN { print n / s }')" "$((rss / 1024))"
 }
-echo "eng-emit, $N actions ($(du -m "$act" | cut -f1) MB), all policies on:"
+echo "eng-emit, $N actions ($(du -m "$act" | cut -f1) MB), all policies on, median of $RUNS runs:"
 cfg "file:$dir/sink.jsonl" > "$dir/file.yaml"
 rm -f "$dir/sink.jsonl"
 timed "eng-emit -> file:" "$N" "$EMIT" -c "$dir/file.yaml" "$act"; emit_s=$secs
 "$EMIT" -c "$dir/file.yaml" --dry-run --stats "$act" 2>&1 >/dev/null | tail -1
 ceil_s=
-if [ -n "$CEIL" ]; then timed "json-parse-ceiling" "$N" "$CEIL" < "$act"; ceil_s=$secs; fi
-# note: timed's cmd reads stdin from the redirect above for the ceiling only
+# the ceiling reads stdin: each run opens the file anew
+if [ -n "$CEIL" ]; then timed "json-parse-ceiling" "$N" sh -c 'exec "$1" < "$2"' sh "$CEIL" "$act"; ceil_s=$secs; fi
 
 # ---------------------------------------------------------------- http
 python3 "$src/tests/http-test-server.py" "$dir/req.log" --no-log --lifetime 600 > "$dir/port" 2>/dev/null &
