@@ -114,7 +114,9 @@ jq -c '{title: .payload.offer, to: .customer}' "$dir/hact.jsonl" > "$dir/bodies"
 i=0
 while IFS= read -r b; do
     i=$((i + 1))
-    printf 'url = "http://127.0.0.1:%s/ok/x"\ndata-raw = %s\nheader = "Content-Type: application/json"\noutput = /dev/null\nnext\n' \
+    # "next" separates transfers; one after the last makes curl fail
+    [ "$i" -gt 1 ] && echo next >> "$dir/curl.cfg"
+    printf 'url = "http://127.0.0.1:%s/ok/x"\ndata-raw = %s\nheader = "Content-Type: application/json"\noutput = /dev/null\n' \
         "$port" "$(jq -Rn --arg b "$b" '$b')" >> "$dir/curl.cfg"
 done < "$dir/bodies"
 timed "curl --parallel (16)" "$HN" curl -s --parallel --parallel-max 16 -K "$dir/curl.cfg"; curl_s=$secs
