@@ -53,3 +53,13 @@ documents_every_option() {
 @test "man: eng-rules(5) renders cleanly" {
     render_clean eng-rules.5 "exists_one"
 }
+
+@test "man: eng-emit(1) renders cleanly and documents every option" {
+    render_clean eng-emit.1 "Idempotency-Key"
+    documents_every_option eng-emit
+}
+
+@test "man: eng-enrich(1) renders cleanly and documents every option" {
+    render_clean eng-enrich.1 "--state-ttl"
+    documents_every_option eng-enrich
+}
