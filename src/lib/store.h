@@ -81,6 +81,13 @@ void eng_store_set_writeback(struct eng_store *s, eng_store_writeback_fn fn,
 /* The output to flush before each COMMIT (step 2); NULL for none. Borrowed. */
 void eng_store_set_output(struct eng_store *s, struct eng_writer *out);
 
+/* Sets the batch of s: a checkpoint every ops operations or ms of wall
+ * time, whichever comes first (defaults ENG_STORE_BATCH, ENG_STORE_BATCH_MS).
+ * A tool whose checkpoint writes one row per key touched in the batch
+ * (eng-enrich's profiles) wants larger batches: more events per key, fewer
+ * rewrites of the same rows. Values below 1 keep the default. */
+void eng_store_set_batch(struct eng_store *s, long ops, long ms);
+
 /* Counts one operation (an event processed) and checkpoints when the batch
  * is full or old enough. Returns 0, or -1 with err set (the batch was rolled
  * back). After a failed checkpoint the store refuses further work: tick,
