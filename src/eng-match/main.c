@@ -174,9 +174,10 @@ int main(int argc, char **argv)
             break;
         case OPT_LATENESS:
         case OPT_STATE_TTL:
-            if (eng_duration_parse(optarg, strlen(optarg),
-                                   opt == OPT_LATENESS ? &m.lateness_ms
-                                                       : &ttl_ms) < 0)
+            /* exact: like the rules' durations, whole milliseconds */
+            if (eng_duration_parse_exact(optarg, strlen(optarg),
+                                         opt == OPT_LATENESS ? &m.lateness_ms
+                                                             : &ttl_ms) < 0)
                 return eng_usage_error("--%s: expected a duration such as "
                                        "30m, got '%s'", opt == OPT_LATENESS ?
                                        "lateness" : "state-ttl", optarg);

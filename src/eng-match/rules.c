@@ -300,12 +300,22 @@ static int parse_duration(struct loader *L, const json_t *obj, const char *membe
                           int64_t *out)
 {
     json_t *d = json_object_get(obj, member);
-    if (!json_is_string(d) ||
-        eng_duration_parse(json_string_value(d), json_string_length(d), out) < 0)
+    if (json_is_string(d) &&
+        eng_duration_parse_exact(json_string_value(d), json_string_length(d),
+                                 out) == 0)
+        return 0;
+    /* Rules compare times at millisecond precision, so a finer fraction
+     * would silently truncate (0.0005s would mean 0s): RULES.md asks for
+     * fractions that come to whole milliseconds. Say so apart. */
+    if (json_is_string(d) &&
+        eng_duration_parse(json_string_value(d), json_string_length(d), out) == 0)
         return eng_config_error_member(L->cfg, obj, member, L->err,
-                                       "%s: expected a duration such as 30m, "
-                                       "1h30m or 7d", member);
-    return 0;
+                                       "%s: '%s' is not a whole number of "
+                                       "milliseconds", member,
+                                       json_string_value(d));
+    return eng_config_error_member(L->cfg, obj, member, L->err,
+                                   "%s: expected a duration such as 30m, "
+                                   "1h30m or 7d", member);
 }
 
 /* ---------------------------------------------------------------- sequence */

@@ -1336,7 +1336,11 @@ static const struct {
 } dur_units[] = {{"w", 604800000}, {"d", 86400000}, {"h", 3600000},
                  {"m", 60000},     {"s", 1000},     {"ms", 1}};
 
-int eng_duration_parse(const char *s, size_t len, int64_t *out)
+/* With `exact`, a fraction must come to whole milliseconds (RULES.md,
+ * Durations): "1.5s" and "0.5m" are fine, "0.0005s" is refused rather than
+ * read as 0 ms, which would silently turn `within: 0.0005s` into "at the same
+ * millisecond". Without it, finer fractions truncate (eng-emit, eng-enrich). */
+static int duration_parse(const char *s, size_t len, int exact, int64_t *out)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     int64_t total = 0;
@@ -1378,14 +1382,30 @@ int eng_duration_parse(const char *s, size_t len, int64_t *out)
             return -1;
         /* floor(0.d1d2..dk * unit) by Horner from the last digit: with
          * x < unit, floor((d*unit + x) / 10) equals the exact value's floor */
-        for (const unsigned char *q = fe; q > fp; q--)
-            part = ((q[-1] - '0') * unit + part) / 10;
+        for (const unsigned char *q = fe; q > fp; q--) {
+            int64_t v = (q[-1] - '0') * unit + part;
+            /* the value is whole iff no step leaves a remainder: a step's
+             * fraction stays in every later (higher) digit's value */
+            if (exact && v % 10 != 0)
+                return -1;
+            part = v / 10;
+        }
         if (__builtin_add_overflow(total, whole, &total) ||
             __builtin_add_overflow(total, part, &total))
             return -1;
     }
     *out = total;
     return 0;
+}
+
+int eng_duration_parse(const char *s, size_t len, int64_t *out)
+{
+    return duration_parse(s, len, 0, out);
+}
+
+int eng_duration_parse_exact(const char *s, size_t len, int64_t *out)
+{
+    return duration_parse(s, len, 1, out);
 }
 
 size_t eng_duration_format(int64_t ms, char *buf)

@@ -111,6 +111,9 @@ void eng_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
  * ms s m h d w, optionally several ("1h30m"): "45s" "30m" "1h" "7d" "1.5h".
  * Returns 0 or -1; *out in ms. Negative durations are an error. */
 int eng_duration_parse(const char *s, size_t len, int64_t *out);
+/* The same, but a fraction that does not come to whole milliseconds
+ * ("0.0005s") is an error instead of truncating: the rule language's form. */
+int eng_duration_parse_exact(const char *s, size_t len, int64_t *out);
 /* Writes a duration in the shortest exact form ("90m" -> "1h30m", "0s").
  * Returns the length. buf has ENG_TIME_BUFSZ bytes. */
 size_t eng_duration_format(int64_t ms, char *buf);

@@ -121,6 +121,14 @@ static long long dur(const char *s)
     return v;
 }
 
+static long long dur_exact(const char *s)
+{
+    int64_t v;
+    if (eng_duration_parse_exact(s, strlen(s), &v) < 0)
+        return -1;
+    return v;
+}
+
 static const char *durfmt(int64_t ms)
 {
     char *b = out_buf[out_i++ % 8];
@@ -821,6 +829,15 @@ static void test_durations(void)
     is_int(dur("0.0000000019w"), 1, "fraction read exactly (1.149 ms)");
     is_int(dur("1.999999999999999999999s"), 1999, "long fraction");
     is_int(dur("9223372036854775807ms"), INT64_MAX, "max duration");
+    is_int(dur_exact("1.5s"), 1500, "exact: 1.5s");
+    is_int(dur_exact("0.5m"), 30000, "exact: 0.5m");
+    is_int(dur_exact("1h30m"), 5400000, "exact: 1h30m");
+    is_int(dur_exact("0.001s"), 1, "exact: 0.001s is 1 ms");
+    is_int(dur_exact("1.0010s"), 1001, "exact: trailing zero");
+    is_int(dur_exact("0.0000000019w"), -1, "exact: 1.149 ms refused");
+    is_int(dur_exact("0.0005s"), -1, "exact: sub-ms refused");
+    is_int(dur_exact("1.999999999999999999999s"), -1, "exact: long fraction refused");
+    is_int(dur_exact("5"), -1, "exact: no unit rejected");
     is_int(dur(""), -1, "empty rejected");
     is_int(dur("5"), -1, "no unit rejected");
     is_int(dur("5x"), -1, "bad unit rejected");
