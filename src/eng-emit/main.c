@@ -96,7 +96,9 @@ static int run_input(struct emitter *e, const char *path)
         if (eng_rejects_over_limit(e->rej) || eng_signal_pending())
             break;
     }
-    if (got < 0 && status == 0) {
+    /* a read cut short by SIGINT/SIGTERM is not an error: the signal's own
+     * exit status (130/143) is set below */
+    if (got < 0 && status == 0 && !eng_signal_pending()) {
         if (e->ferr.msg[0])
             status = -1;
         else {

@@ -102,7 +102,9 @@ static int run_input(struct enricher *e, const char *path)
         if (eng_rejects_over_limit(e->rej) || eng_signal_pending())
             break;
     }
-    if (got < 0 && status == 0) {
+    /* a read cut short by SIGINT/SIGTERM is not an error: the signal's own
+     * exit status (130/143) is set below */
+    if (got < 0 && status == 0 && !eng_signal_pending()) {
         status = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
                                               : ENG_EXIT_RUNTIME;
         if (status == ENG_EXIT_RUNTIME)

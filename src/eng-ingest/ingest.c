@@ -179,6 +179,10 @@ int ingest_plan_record(struct ingest *g, const struct ingest_input *in,
 
 int ingest_read_failed(struct ingest *g, const struct eng_error *err)
 {
+    /* a read cut short by SIGINT/SIGTERM is not an error: main sets the
+     * signal's exit status (130/143) */
+    if (eng_signal_pending())
+        return 0;
     g->fatal = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
                                             : ENG_EXIT_RUNTIME;
     g->err = *err;
