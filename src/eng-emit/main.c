@@ -141,7 +141,7 @@ int main(int argc, char **argv)
         case OPT_NOW: now = optarg; break;
         case OPT_CHECK: check = 1; break;
         case '?':
-            return eng_usage_error("unknown or incomplete option");
+            return eng_cli_bad_option(argv);
         default:
             if (eng_cli_option(&cli, opt, optarg) <= 0)
                 return ENG_EXIT_USAGE;

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
                                        "lateness" : "state-ttl", optarg);
             break;
         case '?':
-            return eng_usage_error("unknown or incomplete option");
+            return eng_cli_bad_option(argv);
         default:
             if (eng_cli_option(&cli, opt, optarg) <= 0)
                 return ENG_EXIT_USAGE;

@@ -140,7 +140,7 @@ int main(int argc, char **argv)
             }
             break;
         case '?':
-            status = eng_usage_error("unknown or incomplete option");
+            status = eng_cli_bad_option(argv);
             goto out;
         default:
             if (eng_cli_option(&cli, opt, optarg) <= 0) {

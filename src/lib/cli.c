@@ -35,6 +35,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -110,6 +111,19 @@ void eng_cli_init(struct eng_cli *cli, const char *prog)
     g_cli = cli;
     g_signal = 0;
     install_signals();
+    /* getopt's own messages start with argv[0], a path when the tool is run
+     * by one; eng_cli_bad_option says it as "prog: ..." instead */
+    opterr = 0;
+}
+
+int eng_cli_bad_option(char *const argv[])
+{
+    /* after '?' optind is past the offending word (or at argc when a value
+     * is missing at the end); optopt is the short option, 0 for a long one */
+    const char *word = optind > 0 ? argv[optind - 1] : "";
+    if (optopt && !(word[0] == '-' && word[1] == '-'))
+        return eng_usage_error("option '-%c' is unknown or needs a value", optopt);
+    return eng_usage_error("option '%s' is unknown or needs a value", word);
 }
 
 const char *eng_prog(void)

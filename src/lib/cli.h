@@ -94,6 +94,10 @@ void eng_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void eng_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: <message>" and "Try 'prog --help'."; returns ENG_EXIT_USAGE. */
 int eng_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For getopt_long's '?': names the option that is unknown or lacks its
+ * value ("prog: option '--bogus' is unknown or needs a value") and returns
+ * ENG_EXIT_USAGE. eng_cli_init turns getopt's own messages off. */
+int eng_cli_bad_option(char *const argv[]);
 /* Returns the program name set by eng_cli_init. */
 const char *eng_prog(void);
 
