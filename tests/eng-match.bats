@@ -358,3 +358,30 @@ eng-match: 1 more condition errors not shown
     run wc -l < "$BATS_TEST_TMPDIR/out.jsonl"
     assert_output 4
 }
+
+@test "index: a rule is evaluated only on events its top-level equality allows (--stats evaluated)" {
+    cd "$BATS_TEST_TMPDIR"
+    cat > idx.yaml <<'YAML'
+rules:
+  - id: buy
+    when: type == "purchase" && amount > 10
+  - id: web-view
+    when: channel == "web" && type == "view"
+  - id: any
+    when: has(event.amount)
+YAML
+    printf '%s\n' \
+        '{"id":"1","ts":"2024-01-01T00:00:00Z","customer":"c","type":"purchase","amount":20,"channel":"web"}' \
+        '{"id":"2","ts":"2024-01-01T00:00:01Z","customer":"c","type":"view","channel":"web"}' \
+        '{"id":"3","ts":"2024-01-01T00:00:02Z","customer":"c","type":"view","channel":"app"}' \
+        '{"id":"4","ts":"2024-01-01T00:00:03Z","customer":"c","type":"login","channel":"web"}' > idx.jsonl
+    run --separate-stderr eng-match --stats idx.yaml idx.jsonl
+    assert_success
+    # buy: only the purchase; web-view: indexed by one of its equalities
+    # (the web events 1, 2, 4), the rest of its condition decides; any: no
+    # equality at top level, so every event
+    run jq -c '.rules | map_values(.evaluated)' <<< "$stderr"
+    assert_output '{"buy":1,"web-view":3,"any":4}'
+    run --separate-stderr eng-match --check idx.yaml
+    assert_equal "$stderr" "eng-match: idx.yaml: 3 rules OK (2 indexed, 0 keyed)"
+}
