@@ -83,7 +83,15 @@ void jbuf_int(struct jbuf *b, int64_t v)
 void jbuf_real(struct jbuf *b, double d, int digits)
 {
     char tmp[40];
-    int n = snprintf(tmp, sizeof tmp, "%.*g", digits, d);
+    /* `digits` is where the search starts: more are used until the text
+     * reads back as d, so an average like 0.06124999999999997 is not
+     * written as 0.06125 (a different double downstream) */
+    int n = 0;
+    for (; digits <= 17; digits++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", digits, d);
+        if (n < 0 || n >= (int)sizeof tmp || strtod(tmp, NULL) == d)
+            break;
+    }
     if (n < 0 || n >= (int)sizeof tmp)
         n = snprintf(tmp, sizeof tmp, "0.0");
     if (!strpbrk(tmp, ".eEni")) {

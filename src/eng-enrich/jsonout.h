@@ -3,8 +3,9 @@
  * token and printf per number; on a profile with a ten-entry history that
  * was half of eng-enrich's time. This writes straight into a growable
  * buffer: strings are copied in runs between the bytes that need escapes,
- * integers are converted by hand, reals use "%.15g" (".0" added to whole
- * values, as jansson does, so they stay reals).
+ * integers are converted by hand, reals use the shortest of "%.15g" to
+ * "%.17g" that reads back as the same double (".0" added to whole values,
+ * as jansson does, so they stay reals).
  */
 #ifndef ENG_ENRICH_JSONOUT_H
 #define ENG_ENRICH_JSONOUT_H
@@ -27,8 +28,9 @@ void jbuf_json(struct jbuf *b, const json_t *v);
 void jbuf_put(struct jbuf *b, const char *s, size_t n);
 /* Appends s[0..n) as a JSON string literal. */
 void jbuf_string(struct jbuf *b, const char *s, size_t n);
-/* Appends an integer; a real with `digits` significant digits (15 for
- * output, 17 to read back exactly). */
+/* Appends an integer; a real with at least `digits` significant digits
+ * (15 for output, 17 for state) and as many more as it takes to read back
+ * as the same double. */
 void jbuf_int(struct jbuf *b, int64_t v);
 void jbuf_real(struct jbuf *b, double d, int digits);
 void jbuf_free(struct jbuf *b);
