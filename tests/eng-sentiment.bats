@@ -28,6 +28,43 @@ setup() {
     [ -z "$unlisted" ] || fail "differences not in known-differences.tsv: $unlisted"
 }
 
+# The reference corpus (../shared/vader) has no "never so" and no "without
+# doubt", so these rules are checked here, with compounds derived by hand
+# from vaderSentiment 3.3.2's code (sentiment_valence, _negation_check,
+# _least_check, the "kind of" case in polarity_scores), lexicon: good 1.9,
+# bad -2.5, doubt -1.5, kind 2.4; booster so/very +0.293 (x0.95 two back);
+# compound = x / sqrt(x^2 + 15). (The npm port, vader-sentiment 1.1.3,
+# differs on the first four: it still scales "never so" by 1.5 and
+# negates "good" after "without doubt".)
+@test "scores: never so/this, without doubt, least, kind of, as vaderSentiment 3.3.2's code" {
+    printf '%s\n' '{"text":"never so good"}' '{"text":"never this good"}' \
+        '{"text":"without doubt good"}' '{"text":"without good"}' \
+        '{"text":"least good"}' '{"text":"the least good"}' '{"text":"at least good"}' \
+        '{"text":"very least good"}' '{"text":"kind of good"}' '{"text":"never so bad"}' > t.jsonl
+    run bash -c "eng-sentiment < t.jsonl | jq -r '[.text, .sentiment.compound] | @tsv'"
+    assert_success
+    # never so good: (1.9 + 0.293) * 1.25 = 2.74125 -> 0.5777; never this
+    # good: "this" is no booster, 1.9 * 1.25 = 2.375 -> 0.5228; without
+    # doubt good: "without doubt" keeps good at 1.9, doubt is negated by
+    # "without" (-1.5 * -0.74 = 1.11): 3.01 -> 0.6136; without good: -1.406;
+    # least good / the least good: 1.9 * -0.74 -> -0.3412, but not after
+    # "at" or "very": 1.9 -> 0.4404, very two back: 1.9 + 0.293 * 0.95 =
+    # 2.17835 -> 0.4902; kind of good: "kind" (2.4) counts 0: 0.4404; never
+    # so bad: (-2.5 - 0.293) * 1.25 = -3.49125 -> -0.6696.
+    assert_output - <<'OUT'
+never so good	0.5777
+never this good	0.5228
+without doubt good	0.6136
+without good	-0.3412
+least good	-0.3412
+the least good	-0.3412
+at least good	0.4404
+very least good	0.4902
+kind of good	0.4404
+never so bad	-0.6696
+OUT
+}
+
 @test "scores: demo sentences give the reference's exact JSON" {
     run eng-sentiment < "$D/texts.jsonl"
     assert_success
