@@ -578,6 +578,25 @@ static void test_no_allocs(void)
         (void)sum;
         eng_expr_free(e);
     }
+    /* controls: the counter sees allocations at all, and an evaluation that
+     * must allocate (a pattern that is not a literal is compiled by PCRE2
+     * on every evaluation) is seen, so the zeros above
+     * are measurements, not a counter that never moves */
+    long before = n_allocs;
+    free(malloc(16));
+    ok(n_allocs > before, "allocs: control: the counter sees malloc");
+    struct eng_error err;
+    const char *alloc_cond = "type.matches(channel)";
+    struct eng_expr *e = eng_expr_compile(alloc_cond, strlen(alloc_cond), NULL, NULL, 1, 1, &err);
+    ok(e != NULL, "allocs: control: the condition with a computed pattern compiles");
+    if (e) {
+        eng_expr_test(e, ctx, recs[1], NULL, &err);
+        before = n_allocs;
+        for (int i = 0; i < 100; i++)
+            eng_expr_test(e, ctx, recs[1], NULL, &err);
+        ok(n_allocs - before >= 100, "allocs: control: compiling a pattern per evaluation is counted");
+        eng_expr_free(e);
+    }
     for (int r = 0; r < 3; r++)
         json_decref(recs[r]);
 }
