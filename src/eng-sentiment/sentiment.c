@@ -370,7 +370,9 @@ void sentiment_run_file(struct sentiment *st, const char *path)
     if (!r)
         abort();
     eng_reader_set_flush(r, st->out);
-    const char *source = strcmp(path, "-") == 0 ? NULL : path;
+    /* standard input is named "-" in messages and rejects, as eng-enrich,
+     * eng-match and eng-emit name it (file:line: what is wrong) */
+    const char *source = path;
     struct eng_line ln;
     int rc = 0;
     while (!eng_signal_pending() && (rc = eng_reader_next(r, &ln, &err)) == 1) {
