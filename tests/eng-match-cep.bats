@@ -219,6 +219,17 @@ OUT
     assert_output '["angry-streak","c1","2024-07-01T09:30:00Z",["s2","s3","s4"]]'
 }
 
+@test "count: --stats counts a rule's matches per rule, and a cooldown's held-back firing as cooled" {
+    run --separate-stderr eng-match --stats count.yaml count.jsonl
+    assert_equal "$(tail -n 1 <<< "$stderr" | jq -c '.rules')" \
+        '{"angry-streak":{"evaluated":8,"matched":2,"errors":0,"cooled":0}}'
+    sed 's/^    emit:/    cooldown: 1d\n    emit:/' count.yaml > "$BATS_TEST_TMPDIR/cool-count.yaml"
+    run --separate-stderr eng-match --stats "$BATS_TEST_TMPDIR/cool-count.yaml" count.jsonl
+    assert_equal "${#lines[@]}" 1
+    assert_equal "$(tail -n 1 <<< "$stderr" | jq -c '[.actions, .cooled, .rules]')" \
+        '[1,1,{"angry-streak":{"evaluated":8,"matched":2,"errors":0,"cooled":1}}]'
+}
+
 # --- cooldowns ---
 
 @test "cooldown: a held-back firing still consumes its instance; with every the first completion fires, the rest are held" {

@@ -755,6 +755,8 @@ int cep_count(struct cep *c, struct kstate *ks, const struct cep_event *e)
     ks->win[ks->nwin++].id = xstrndup(e->id, e->id_len);
     if ((int64_t)ks->nwin < r->at_least)
         return 0;
+    r->matched++;   /* the pattern matched, as for sequences: a cooldown
+                     * holding the firing back is counted as cooled */
     int rc = 0;
     if (cep_cooldown(c, ks, e->ts)) {
         grow_trig(c, ks->nwin);
