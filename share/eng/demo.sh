@@ -1,46 +1,67 @@
 #!/bin/sh
-# demo.sh: the demo pipeline on the sample data shipped in share/eng/samples.
-# Run by `make demo` as: demo.sh BINDIR DATADIR. Each tool, as it lands,
-# extends this pipeline.
+# demo.sh: the demo (`make demo`, README.md's first command): the example
+# scenarios in share/eng/examples, each through the whole pipeline, with a
+# short human summary of each.
+#
+# Usage: demo.sh BINDIR DATADIR
+#
+#   BINDIR   where the eng tools are (a build tree's bin/, or an install's)
+#   DATADIR  share/eng: examples/, vader_lexicon.txt, emoji_utf8_lexicon.txt
+#
+# Each scenario's run.sh writes its outputs (events, actions, receipts,
+# rejects, stats, the channels' files) into a directory of its own; the
+# demo shows the summary (examples/summary.sh) and the first receipts, and
+# removes the outputs at the end unless ENG_DEMO_KEEP=1, in which case it
+# names the directory to look into.
 set -eu
 bin=${1:?usage: demo.sh BINDIR DATADIR}
 data=${2:?usage: demo.sh BINDIR DATADIR}
+# absolute: the examples' run.sh change directory
+bin=$(cd "$bin" && pwd) && data=$(cd "$data" && pwd) || exit 2
 PATH="$bin:$PATH"
-export ENG_DATADIR="$data"
-out=${TMPDIR:-/tmp}/eng-demo.$$
-mkdir -p "$out"
-trap 'rm -rf "$out"' EXIT
+ENG_DATADIR="$data"
+export PATH ENG_DATADIR
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2" >&2; }
+out=$(mktemp -d "${TMPDIR:-/tmp}/eng-demo.XXXXXX")
+if [ "${ENG_DEMO_KEEP:-0}" = 1 ]; then
+    trap 'echo "demo.sh: outputs kept in $out" >&2' EXIT
+else
+    trap 'rm -rf "$out"' EXIT
+fi
 
-step "airline tweets (CSV, mapped) -> events" \
-     "eng-ingest -m maps/tweets.yaml samples/tweets.csv --rejects rejects.jsonl --stats"
-# Exit status 1 is expected: the sample holds one bad row, to show a reject.
-eng-ingest -m "$data/maps/tweets.yaml" "$data/samples/tweets.csv" \
-    --rejects "$out/tweets-rejects.jsonl" --stats > "$out/tweets.jsonl" || [ $? -eq 1 ]
-head -n 5 "$out/tweets.jsonl"
-echo "... $(wc -l < "$out/tweets.jsonl") events" >&2
-echo "rejects:" >&2
-cat "$out/tweets-rejects.jsonl"
+if [ -t 1 ]; then bold=$(printf '\033[1m'); plain=$(printf '\033[0m')
+else bold= plain=; fi
 
-step "listening: events -> VADER sentiment with an airline lexicon, and topics" \
-     "eng-sentiment --add-lexicon lexicons/airline.tsv --topics topics/airline.yaml"
-eng-sentiment --add-lexicon "$data/lexicons/airline.tsv" \
-    --topics "$data/topics/airline.yaml" --stats \
-    < "$out/tweets.jsonl" > "$out/scored.jsonl"
-jq -c '{customer, text: .text[0:60], sentiment: .sentiment.compound, label: .sentiment.label, topics}' \
-    "$out/scored.jsonl" | head -n 5
+# The scenarios in the order a reader meets them in README.md; any other
+# example directory with a run.sh follows, by name.
+scenarios=
+for ex in heatwave cart social; do
+    [ -f "$data/examples/$ex/run.sh" ] && scenarios="$scenarios $ex"
+done
+for d in "$data"/examples/*/; do
+    ex=$(basename "$d")
+    case " $scenarios " in *" $ex "*) continue ;; esac
+    [ -f "$d/run.sh" ] && scenarios="$scenarios $ex"
+done
+[ -n "$scenarios" ] || { echo "demo.sh: no examples in $data/examples" >&2; exit 2; }
 
-step "decisions: rules over the scored events -> action records" \
-     "eng-match rules/listening.yaml --stats"
-eng-match "$data/rules/listening.yaml" --stats < "$out/scored.jsonl" > "$out/actions.jsonl"
-cat "$out/actions.jsonl"
-
-step "web access log (combined format, auto-detected) -> events" \
-     "eng-ingest samples/access.log --stats"
-eng-ingest "$data/samples/access.log" --rejects "$out/access-rejects.jsonl" \
-    --stats > "$out/access.jsonl" || [ $? -eq 1 ]
-head -n 5 "$out/access.jsonl"
-echo "... $(wc -l < "$out/access.jsonl") events" >&2
-echo "rejects:" >&2
-cat "$out/access-rejects.jsonl"
+for ex in $scenarios; do
+    dir=$data/examples/$ex
+    printf '\n%s== %s%s\n' "$bold" "$(head -n 1 "$dir/README")" "$plain"
+    printf '$ sh share/eng/examples/%s/run.sh OUTDIR\n' "$ex"
+    # The samples hold a bad record or two on purpose: the rejects are part
+    # of the story, so the stages' messages about them are shown.
+    if ! sh "$dir/run.sh" "$out/$ex" > "$out/$ex.log" 2>&1; then
+        cat "$out/$ex.log" >&2
+        echo "demo.sh: the $ex example failed" >&2
+        exit 2
+    fi
+    sed 's/^/  /' "$out/$ex.log"
+    sh "$data/examples/summary.sh" "$out/$ex"
+    # what was wrong with each rejected record, as the tools reported it
+    [ -s "$out/$ex/rejects.jsonl" ] && echo "  rejected records:"
+    jq -r '"    \(.tool): \(.source):\(.line): \(.error)"' "$out/$ex/rejects.jsonl"
+    echo "  first receipts:"
+    head -n 3 "$out/$ex/receipts.jsonl" | cut -c 1-160 | sed 's/^/    /'
+done
+printf '\n(each scenario: share/eng/examples/NAME/README; ENG_DEMO_KEEP=1 make demo keeps the outputs)\n'
