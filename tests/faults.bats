@@ -120,3 +120,29 @@ input() { if [ "$1" = emit ]; then echo actions.jsonl; else echo ev.jsonl; fi; }
         [ -z "$(ls -A sdir)" ]
     done
 }
+
+@test "faults: standard output on a full disk: exit 3 and one clear message, every tool" {
+    local t
+    for t in ingest sentiment enrich match emit; do
+        run --separate-stderr sh -c "$(tool $t) < $(input $t) > /dev/full"
+        [ "$status" -eq 3 ] || fail "eng-$t: exit $status, stderr: $stderr"
+        assert_equal "$stderr" "eng-$t: write error: No space left on device"
+    done
+}
+
+@test "faults: a closed downstream (| head -n 1): the tool ends quietly by SIGPIPE, every tool" {
+    local t cmd in
+    # outputs far larger than a pipe's buffer, or the tool may finish
+    # writing before head exits: eng-match passes every event through
+    # (--annotate), eng-emit gets five copies of the actions (new ids)
+    for i in 1 2 3 4 5; do jq -c --arg i "$i" '.id += "-" + $i' actions.jsonl; done > big-actions.jsonl
+    for t in ingest sentiment enrich match emit; do
+        cmd=$(tool $t) in=$(input $t)
+        [ "$t" = match ] && cmd="eng-match --annotate rules.yaml"
+        [ "$t" = emit ] && in=big-actions.jsonl
+        # bash: trap '' PIPE in an ancestor would be inherited; reset it
+        run --separate-stderr bash -c "trap - PIPE; $cmd < $in | head -n 1 > /dev/null; echo \"\${PIPESTATUS[0]}\""
+        assert_equal "$output" 141
+        assert_equal "$stderr" ""
+    done
+}

@@ -285,7 +285,10 @@ int main(int argc, char **argv)
         if (bad < 0 && eng_cli_is_quiet_exit(errno)) {
             status = ENG_EXIT_SIGPIPE;
         } else if (bad < 0) {
-            eng_msg("%s", cli.output ? err.msg : strerror(errno));
+            if (cli.output)
+                eng_msg("%s", err.msg);
+            else
+                eng_msg("write error: %s", strerror(errno));
             status = ENG_EXIT_RUNTIME;
         }
     }
