@@ -71,6 +71,26 @@ OUT
 OUT
 }
 
+@test "profile: a window is inclusive: an event exactly DURATION older than the latest still counts" {
+    cfg 'profile:
+  hour_n: { count: true, window: 1h }
+  hour_sum: { sum: n, window: 1h }'
+    printf '%s\n' '{"id":"w1","ts":"2024-07-04T10:00:00Z","customer":"c1","n":1}' \
+        '{"id":"w2","ts":"2024-07-04T11:00:00Z","customer":"c1","n":2}' \
+        '{"id":"w3","ts":"2024-07-04T11:00:00.001Z","customer":"c1","n":4}' \
+        '{"id":"w4","ts":"2024-07-04T09:59:00Z","customer":"c1","n":8}' > w.jsonl
+    run --separate-stderr bash -c "eng-enrich -c c.yaml w.jsonl | jq -c '[.id, .profile.hour_n, .profile.hour_sum]'"
+    assert_success
+    # w2: 10:00 is exactly 1h before 11:00, in; w3: 1 ms more, out;
+    # w4 (late, 09:59) is older than the window of the latest (11:00:00.001)
+    assert_output - <<'OUT'
+["w1",1,1]
+["w2",2,3]
+["w3",2,6]
+["w4",2,6]
+OUT
+}
+
 @test "profile: a when condition that errs leaves the attribute alone, is counted and reported" {
     cfg 'profile:
   big: { count: true, when: amount > 10 }'

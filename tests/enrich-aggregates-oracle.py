@@ -26,10 +26,10 @@ def add_num(acc, all_int, v):
     return float(acc) + float(v), False
 
 def window(entries, latest, length):
-    return [(t, v) for (t, v) in entries if t > latest - length]
+    return [(t, v) for (t, v) in entries if t >= latest - length]
 
 def insert(entries, t, v, latest, length):
-    if t <= latest - length:
+    if t < latest - length:
         return
     k = len(entries)
     while k > 0 and entries[k - 1][0] > t:

@@ -131,7 +131,7 @@ static void window_insert(struct agg_state *s, eng_time ts, double v, int is_int
 static void window_evict(struct agg_state *s, eng_time clock, int64_t len)
 {
     size_t k = 0;
-    while (k < s->wn && s->w[k].ts <= clock - len)
+    while (k < s->wn && s->w[k].ts < clock - len)
         k++;
     if (k) {
         memmove(s->w, s->w + k, (s->wn - k) * sizeof *s->w);
@@ -286,7 +286,7 @@ static void apply(const struct agg_def *a, struct agg_state *s,
     if (a->kind != AGG_COUNT && (!v || json_is_null(v)))
         return;
     if (a->window_ms) {
-        if (ts <= clock - a->window_ms)
+        if (ts < clock - a->window_ms)
             return;
         if (a->kind == AGG_COUNT)
             window_insert(s, ts, 1, 1);
