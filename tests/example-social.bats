@@ -60,6 +60,7 @@ stat() {
 ./cases.jsonl
 ./emit.db
 ./enrich.db
+./enriched.jsonl
 ./events.jsonl
 ./match.db
 ./messages/email.jsonl

@@ -56,6 +56,10 @@ $output"
     both_ways eng-emit
 }
 
+@test "help-man: eng-report --help and eng-report(1) list the same options" {
+    both_ways eng-report
+}
+
 @test "help-man: the comparison has teeth: an option missing from the page is found" {
     help_options eng-match > "$BATS_TEST_TMPDIR/h"
     grep -qx -- '--annotate' "$BATS_TEST_TMPDIR/h"

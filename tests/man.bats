@@ -63,3 +63,8 @@ documents_every_option() {
     render_clean eng-enrich.1 "--state-ttl"
     documents_every_option eng-enrich
 }
+
+@test "man: eng-report(1) renders cleanly and documents every option" {
+    render_clean eng-report.1 "--attribution"
+    documents_every_option eng-report
+}

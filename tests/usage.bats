@@ -14,7 +14,7 @@ bad_option() { # TOOL ARGS...: the tool run by its full path
 }
 
 @test "usage: an unknown long option is named, with the tool's name, exit 2" {
-    for t in eng-ingest eng-sentiment eng-match eng-enrich eng-emit; do
+    for t in eng-ingest eng-sentiment eng-match eng-enrich eng-emit eng-report; do
         bad_option "$t" --bogus
         assert_equal "$stderr" "$t: option '--bogus' is unknown or needs a value
 Try '$t --help' for more information."
@@ -22,7 +22,7 @@ Try '$t --help' for more information."
 }
 
 @test "usage: an unknown short option and a missing value are named, exit 2" {
-    for t in eng-ingest eng-sentiment eng-match eng-enrich eng-emit; do
+    for t in eng-ingest eng-sentiment eng-match eng-enrich eng-emit eng-report; do
         bad_option "$t" -Z
         assert_equal "${stderr%%$'\n'*}" "$t: option '-Z' is unknown or needs a value"
         bad_option "$t" --max-line

@@ -63,5 +63,14 @@ for ex in $scenarios; do
     jq -r '"    \(.tool): \(.source):\(.line): \(.error)"' "$out/$ex/rejects.jsonl"
     echo "  first receipts:"
     head -n 3 "$out/$ex/receipts.jsonl" | cut -c 1-160 | sed 's/^/    /'
+    # the KPIs of the run, as records and as a page
+    # (the events as eng-match saw them, scored and enriched, where the
+    # scenario keeps them: the listening metrics need the sentiment)
+    events=events.jsonl
+    [ -f "$out/$ex/enriched.jsonl" ] && events=enriched.jsonl
+    ( cd "$out/$ex" && eng-report --title "eng demo: $ex" --html report.html \
+        -o report.jsonl "$events" actions.jsonl receipts.jsonl rejects.jsonl )
+    printf '  report: %s metric records, the page report.html\n' \
+        "$(wc -l < "$out/$ex/report.jsonl")"
 done
 printf '\n(each scenario: share/eng/examples/NAME/README; ENG_DEMO_KEEP=1 make demo keeps the outputs)\n'

@@ -1,10 +1,11 @@
-/* strmap: a hash table from byte strings to pointers, for eng-enrich's
- * in-memory state (profiles by customer, identity nodes, master rows by key).
+/* strmap: a hash table from byte strings to pointers, for the tools'
+ * in-memory state (eng-enrich's profiles by customer, identity nodes, master
+ * rows by key; eng-report's counters by rule, period, topic).
  * Keys are copied; XXH3-64 hashes them; linear probing; the table doubles at
  * 50% load. Deletion uses backward-shift, so lookups never see tombstones.
  */
-#ifndef ENG_ENRICH_STRMAP_H
-#define ENG_ENRICH_STRMAP_H
+#ifndef ENG_STRMAP_H
+#define ENG_STRMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,6 +8,8 @@
 # with the tools found on PATH. Writes into OUTDIR (default: a new temporary
 # directory, named on stderr):
 #   events.jsonl          eng-ingest's events
+#   enriched.jsonl        the events with sentiment, topics and profile (what
+#                         eng-match read; eng-report's listening metrics)
 #   actions.jsonl         eng-match's action records
 #   receipts.jsonl        eng-emit's receipts, one per action
 #   rejects.jsonl         every stage's rejects, in stage order
@@ -96,4 +98,4 @@ for n in 1-ingest 2-sentiment 3-enrich 4-match 5-emit; do
         rm -f "$out/rejects-$n.jsonl"
     fi
 done > "$out/rejects.jsonl"
-rm -f "$out/scored.jsonl" "$out/enriched.jsonl"
+rm -f "$out/scored.jsonl"

@@ -1,0 +1,681 @@
+/* report: counting records into eng-report's tables (report.h).
+ *
+ * Attribution (report_finish), by event time, per customer:
+ *   1. a conversion is an event of the conversion type (--conversion,
+ *      default purchase) of the customer;
+ *   2. it is credited to the customer's latest sent message before it (the
+ *      last touch) if that send is at most the attribution window
+ *      (--attribution, default 7d) older: send.ts < conv.ts <= send.ts + W;
+ *   3. a send is "converted" when at least one conversion is credited to it;
+ *      the funnel counts converted sends, and conversions credited.
+ * Lift, per rule (campaign): a customer is treated when the rule sent them
+ * a message, control when the rule's message was held back as
+ * control-group and never sent; either converts when a conversion falls in
+ * (first exposure, first exposure + W]. Rates have Wilson intervals, the
+ * difference Newcombe's hybrid score interval (Newcombe 1998, method 10).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define DAY_MS 86400000LL
+#define WEEK_MS (7 * DAY_MS)
+#define NONE INT64_MIN
+#define Z95 1.959963984540054
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+/* grow ARRAY (of ELEM) to hold one more; CAP is its capacity */
+#define PUSH(arr, n, cap) do { \
+        if ((n) == (cap)) { \
+            (cap) = (cap) ? (cap) * 2 : 8; \
+            (arr) = xrealloc((arr), (cap) * sizeof *(arr)); \
+        } \
+    } while (0)
+
+void report_init(struct report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->conversion_type = "purchase";
+    r->attribution_ms = WEEK_MS;
+    r->window_ms = DAY_MS;
+}
+
+eng_time report_period(const struct report *r, eng_time t)
+{
+    int64_t w = r->window_ms;
+    int64_t origin = (w % WEEK_MS == 0) ? 4 * DAY_MS : 0;  /* a Monday */
+    int64_t d = t - origin;
+    int64_t q = d / w;
+    if (d % w < 0)
+        q--;
+    return origin + q * w;
+}
+
+/* key builder: fields joined by \x1f into a reused buffer */
+struct key {
+    char *p;
+    size_t len, cap;
+};
+
+static void key_reset(struct key *k)
+{
+    k->len = 0;
+}
+
+static void key_add(struct key *k, const char *s)
+{
+    size_t n = strlen(s);
+    if (k->len + n + 2 > k->cap) {
+        k->cap = (k->len + n + 2) * 2;
+        k->p = xrealloc(k->p, k->cap);
+    }
+    if (k->len)
+        k->p[k->len++] = '\x1f';
+    memcpy(k->p + k->len, s, n);
+    k->len += n;
+    k->p[k->len] = 0;
+}
+
+static struct key kb;   /* one key at a time; freed by report_free */
+
+static const char *str_member(const json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+static struct funnel *funnel_cell(struct report *r, const char *rule,
+                                  const char *channel)
+{
+    key_reset(&kb);
+    key_add(&kb, rule);
+    key_add(&kb, channel);
+    int created;
+    struct strmap_ent *e = strmap_put(&r->funnel_map, kb.p, kb.len, &created);
+    if (created) {
+        struct funnel *f = calloc(1, sizeof *f);
+        if (!f)
+            abort();
+        f->rule = xstrdup(rule);
+        f->channel = xstrdup(channel);
+        e->val = f;
+        PUSH(r->funnels, r->nfunnels, r->capfunnels);
+        r->funnels[r->nfunnels++] = f;
+    }
+    return e->val;
+}
+
+static struct lift *rule_entry(struct report *r, const char *rule)
+{
+    int created;
+    struct strmap_ent *e = strmap_put(&r->rule_map, rule, strlen(rule), &created);
+    if (created) {
+        struct lift *l = calloc(1, sizeof *l);
+        if (!l)
+            abort();
+        l->rule = xstrdup(rule);
+        e->val = l;
+        PUSH(r->rules, r->nrules, r->caprules);
+        r->rules[r->nrules++] = l;
+    }
+    return e->val;
+}
+
+static struct customer *customer_entry(struct report *r, const char *id)
+{
+    int created;
+    struct strmap_ent *e = strmap_put(&r->cust_map, id, strlen(id), &created);
+    if (created) {
+        e->val = calloc(1, sizeof(struct customer));
+        if (!e->val)
+            abort();
+    }
+    return e->val;
+}
+
+static struct exposure *exposure_of(struct customer *c, struct lift *rule)
+{
+    for (size_t i = 0; i < c->nexp; i++)
+        if (c->exp[i].rule == rule)
+            return &c->exp[i];
+    PUSH(c->exp, c->nexp, c->capexp);
+    struct exposure *x = &c->exp[c->nexp++];
+    x->rule = rule;
+    x->first_sent = x->first_control = NONE;
+    return x;
+}
+
+static void count_reason(struct funnel *f, const char *reason)
+{
+    for (size_t i = 0; i < f->nreasons; i++)
+        if (strcmp(f->reasons[i].name, reason) == 0) {
+            f->reasons[i].n++;
+            return;
+        }
+    f->reasons = xrealloc(f->reasons, (f->nreasons + 1) * sizeof *f->reasons);
+    f->reasons[f->nreasons].name = xstrdup(reason);
+    f->reasons[f->nreasons++].n = 1;
+}
+
+/* The rule of a receipt: its "rule" member, else the RULE of an action id
+ * "act:RULE:KEY:HASH" (eng-match's ids; receipts carry the action's id). */
+static const char *receipt_rule(const json_t *rec, char *buf, size_t cap)
+{
+    const char *rule = str_member(rec, "rule");
+    if (rule)
+        return rule;
+    const char *id = str_member(rec, "id");
+    if (id && strncmp(id, "act:", 4) == 0) {
+        const char *end = strchr(id + 4, ':');
+        size_t n = end ? (size_t)(end - id - 4) : strlen(id + 4);
+        if (n > 0 && n < cap) {
+            memcpy(buf, id + 4, n);
+            buf[n] = 0;
+            return buf;
+        }
+    }
+    return "(unknown)";
+}
+
+static void add_action(struct report *r, const json_t *rec)
+{
+    const char *rule = str_member(rec, "rule");
+    const char *ch = str_member(rec, "channel");
+    struct funnel *f = funnel_cell(r, rule ? rule : "(unknown)", ch ? ch : "");
+    f->actions++;
+    r->actions++;
+}
+
+static void add_receipt(struct report *r, const json_t *rec, eng_time ts)
+{
+    char buf[256];
+    const char *rule = receipt_rule(rec, buf, sizeof buf);
+    const char *ch = str_member(rec, "channel");
+    const char *status = str_member(rec, "status");
+    const char *reason = str_member(rec, "reason");
+    const char *cust = str_member(rec, "customer");
+    struct funnel *f = funnel_cell(r, rule, ch ? ch : "");
+    r->receipts++;
+    f->receipts++;
+    struct customer *c = cust ? customer_entry(r, cust) : NULL;
+    struct exposure *x = c ? exposure_of(c, rule_entry(r, rule)) : NULL;
+    if (strcmp(status, "sent") == 0) {
+        f->sent++;
+        if (c) {
+            PUSH(c->sends, c->nsends, c->capsends);
+            c->sends[c->nsends++] = (struct send){ .ts = ts, .cell = f };
+            if (x->first_sent == NONE || ts < x->first_sent)
+                x->first_sent = ts;
+        }
+    } else if (strcmp(status, "suppressed") == 0) {
+        f->suppressed++;
+        count_reason(f, reason ? reason : "(none)");
+        if (x && reason && strcmp(reason, "control-group") == 0 &&
+            (x->first_control == NONE || ts < x->first_control))
+            x->first_control = ts;
+    } else if (strcmp(status, "deferred") == 0) {
+        f->deferred++;
+    } else if (strcmp(status, "failed") == 0) {
+        f->failed++;
+    } else if (strcmp(status, "dry-run") == 0) {
+        f->dry_run++;
+    } else {
+        f->other++;
+    }
+}
+
+/* the --by group of an event: {"path":value,...} as compact JSON text,
+ * "" without --by */
+static char *group_of(const struct report *r, const json_t *ev)
+{
+    if (!r->nby)
+        return xstrdup("");
+    json_t *g = json_object();
+    for (size_t i = 0; i < r->nby; i++) {
+        json_t *v = eng_path_get(r->by[i], ev);
+        json_object_set(g, r->by_text[i], v ? v : json_null());
+    }
+    char *s = json_dumps(g, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(g);
+    if (!s)
+        abort();
+    return s;
+}
+
+static struct sentagg *sent_entry(struct report *r, struct strmap *m,
+                                  struct sentagg ***arr, size_t *n, size_t *cap,
+                                  const char *period, const char *group,
+                                  const char *topic)
+{
+    key_reset(&kb);
+    key_add(&kb, period);
+    key_add(&kb, group);
+    key_add(&kb, topic ? topic : "");
+    int created;
+    struct strmap_ent *e = strmap_put(m, kb.p, kb.len, &created);
+    if (created) {
+        struct sentagg *a = calloc(1, sizeof *a);
+        if (!a)
+            abort();
+        a->period = xstrdup(period);
+        a->group = xstrdup(group);
+        a->topic = topic ? xstrdup(topic) : NULL;
+        e->val = a;
+        PUSH(*arr, *n, *cap);
+        (*arr)[(*n)++] = a;
+    }
+    (void)r;
+    return e->val;
+}
+
+static void add_event(struct report *r, const json_t *ev, eng_time ts)
+{
+    char period[ENG_TIME_BUFSZ];
+    eng_time_format(report_period(r, ts), period);
+    char *group = group_of(r, ev);
+    const char *ch = str_member(ev, "channel");
+    const char *type = str_member(ev, "type");
+    r->events++;
+
+    key_reset(&kb);
+    key_add(&kb, period);
+    key_add(&kb, group);
+    key_add(&kb, ch ? ch : "");
+    key_add(&kb, type ? type : "");
+    int created;
+    struct strmap_ent *e = strmap_put(&r->volume_map, kb.p, kb.len, &created);
+    if (created) {
+        struct volume *v = calloc(1, sizeof *v);
+        if (!v)
+            abort();
+        v->period = xstrdup(period);
+        v->group = xstrdup(group);
+        v->channel = xstrdup(ch ? ch : "");
+        v->type = xstrdup(type ? type : "");
+        e->val = v;
+        PUSH(r->volumes, r->nvolumes, r->capvolumes);
+        r->volumes[r->nvolumes++] = v;
+    }
+    ((struct volume *)e->val)->n++;
+
+    const char *cust = str_member(ev, "customer");
+    if (type && cust && strcmp(type, r->conversion_type) == 0) {
+        struct customer *c = customer_entry(r, cust);
+        PUSH(c->conv, c->nconv, c->capconv);
+        c->conv[c->nconv++] = ts;
+    }
+
+    const json_t *s = json_object_get(ev, "sentiment");
+    const json_t *cmp = json_object_get(s, "compound");
+    if (json_is_number(cmp)) {
+        double x = json_number_value(cmp);
+        const char *label = str_member(s, "label");
+        int neg = label && strcmp(label, "negative") == 0;
+        int pos = label && strcmp(label, "positive") == 0;
+        struct sentagg *a = sent_entry(r, &r->sent_map, &r->sents, &r->nsents,
+                                       &r->capsents, period, group, NULL);
+        a->n++;
+        a->sum += x;
+        a->negative += neg;
+        a->positive += pos;
+        a->neutral += !neg && !pos;
+        const json_t *topics = json_object_get(ev, "topics");
+        size_t i;
+        const json_t *t;
+        json_array_foreach(topics, i, t) {
+            if (!json_is_string(t))
+                continue;
+            a = sent_entry(r, &r->topic_map, &r->topics, &r->ntopics,
+                           &r->captopics, period, group, json_string_value(t));
+            a->n++;
+            a->sum += x;
+            a->negative += neg;
+            a->positive += pos;
+            a->neutral += !neg && !pos;
+            a = sent_entry(r, &r->toptotal_map, &r->toptotals, &r->ntoptotals,
+                           &r->captoptotals, "", "", json_string_value(t));
+            a->n++;
+            a->sum += x;
+            a->negative += neg;
+            a->positive += pos;
+            a->neutral += !neg && !pos;
+        }
+    }
+    free(group);
+}
+
+/* A reject's reason: its error without the parts that differ from record
+ * to record, so rejects group: quoted text becomes '...', numbers N
+ * ("ts: cannot parse '2015-02-30 ...'" -> "ts: cannot parse '...'"). */
+static char *reject_reason(const char *error)
+{
+    size_t n = strlen(error);
+    char *out = xrealloc(NULL, n + 8);
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < 200; ) {
+        char c = error[i];
+        if (c == '\'' || c == '"') {
+            const char *end = strchr(error + i + 1, c);
+            if (end) {
+                memcpy(out + o, c == '\'' ? "'...'" : "\"...\"", 5);
+                o += 5;
+                i = (size_t)(end - error) + 1;
+                continue;
+            }
+        }
+        if (c >= '0' && c <= '9') {
+            out[o++] = 'N';
+            while (i < n && ((error[i] >= '0' && error[i] <= '9') || error[i] == '.'))
+                i++;
+            continue;
+        }
+        out[o++] = c;
+        i++;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static void add_reject(struct report *r, const char *tool, const char *error)
+{
+    char *reason = reject_reason(error);
+    key_reset(&kb);
+    key_add(&kb, tool);
+    key_add(&kb, reason);
+    int created;
+    struct strmap_ent *e = strmap_put(&r->rej_map, kb.p, kb.len, &created);
+    if (created) {
+        struct rejcount *c = calloc(1, sizeof *c);
+        if (!c)
+            abort();
+        c->tool = xstrdup(tool);
+        c->reason = reason;
+        reason = NULL;
+        e->val = c;
+        PUSH(r->rejs, r->nrejs, r->caprejs);
+        r->rejs[r->nrejs++] = c;
+    }
+    ((struct rejcount *)e->val)->n++;
+    free(reason);
+    r->rejects++;
+}
+
+int report_add(struct report *r, const json_t *root, struct eng_error *err)
+{
+    if (!json_is_object(root)) {
+        eng_error_set(err, "not a JSON object");
+        return -1;
+    }
+    const char *tool = str_member(root, "tool");
+    const char *error = str_member(root, "error");
+    if (tool && error) {
+        add_reject(r, tool, error);
+        return 0;
+    }
+    const json_t *tsv = json_object_get(root, "ts");
+    eng_time ts;
+    if (!tsv) {
+        eng_error_set(err, "ts: missing");
+        return -1;
+    }
+    if (!json_is_string(tsv) ||
+        eng_time_parse_rfc3339(json_string_value(tsv), json_string_length(tsv),
+                               &ts) < 0) {
+        eng_error_set(err, "ts: not an RFC 3339 time");
+        return -1;
+    }
+    if ((r->has_since && ts < r->since) || (r->has_until && ts >= r->until)) {
+        r->filtered++;
+        return 0;
+    }
+    const char *type = str_member(root, "type");
+    if (type && strcmp(type, "action") == 0)
+        add_action(r, root);
+    else if (!json_object_get(root, "type") && str_member(root, "status"))
+        add_receipt(r, root, ts);
+    else
+        add_event(r, root, ts);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static int cmp_time(const void *a, const void *b)
+{
+    eng_time x = *(const eng_time *)a, y = *(const eng_time *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_send(const void *a, const void *b)
+{
+    const struct send *x = a, *y = b;
+    return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* Returns 1 when a conversion time lies in (t, t + w]. conv is sorted. */
+static int converts_after(const eng_time *conv, size_t n, eng_time t, int64_t w)
+{
+    size_t lo = 0, hi = n;          /* first conv > t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (conv[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && conv[lo] <= t + w;
+}
+
+static void attribute(struct report *r, struct customer *c)
+{
+    qsort(c->sends, c->nsends, sizeof *c->sends, cmp_send);
+    qsort(c->conv, c->nconv, sizeof *c->conv, cmp_time);
+    size_t s = 0;
+    for (size_t i = 0; i < c->nconv; i++) {
+        /* the latest send strictly before this conversion */
+        while (s < c->nsends && c->sends[s].ts < c->conv[i])
+            s++;
+        if (s == 0)
+            continue;
+        struct send *last = &c->sends[s - 1];
+        if (c->conv[i] - last->ts > r->attribution_ms)
+            continue;
+        last->cell->conversions++;
+        if (!last->credited) {
+            last->credited = 1;
+            last->cell->converted++;
+        }
+    }
+    for (size_t i = 0; i < c->nexp; i++) {
+        struct exposure *x = &c->exp[i];
+        if (x->first_sent != NONE) {
+            x->rule->treated++;
+            x->rule->treated_conv +=
+                converts_after(c->conv, c->nconv, x->first_sent, r->attribution_ms);
+        } else if (x->first_control != NONE) {
+            x->rule->control++;
+            x->rule->control_conv +=
+                converts_after(c->conv, c->nconv, x->first_control, r->attribution_ms);
+        }
+    }
+}
+
+static int cmp_funnel(const void *a, const void *b)
+{
+    const struct funnel *x = *(const struct funnel *const *)a;
+    const struct funnel *y = *(const struct funnel *const *)b;
+    int c = strcmp(x->rule, y->rule);
+    return c ? c : strcmp(x->channel, y->channel);
+}
+
+static int cmp_lift(const void *a, const void *b)
+{
+    return strcmp((*(const struct lift *const *)a)->rule,
+                  (*(const struct lift *const *)b)->rule);
+}
+
+static int cmp_volume(const void *a, const void *b)
+{
+    const struct volume *x = *(const struct volume *const *)a;
+    const struct volume *y = *(const struct volume *const *)b;
+    int c = strcmp(x->period, y->period);
+    if (!c) c = strcmp(x->group, y->group);
+    if (!c) c = strcmp(x->channel, y->channel);
+    return c ? c : strcmp(x->type, y->type);
+}
+
+static int cmp_sentagg(const void *a, const void *b)
+{
+    const struct sentagg *x = *(const struct sentagg *const *)a;
+    const struct sentagg *y = *(const struct sentagg *const *)b;
+    int c = strcmp(x->period, y->period);
+    if (!c) c = strcmp(x->group, y->group);
+    return c ? c : strcmp(x->topic ? x->topic : "", y->topic ? y->topic : "");
+}
+
+/* most negative first, then most texts, then by name */
+static int cmp_negative(const void *a, const void *b)
+{
+    const struct sentagg *x = *(const struct sentagg *const *)a;
+    const struct sentagg *y = *(const struct sentagg *const *)b;
+    if (x->negative != y->negative)
+        return x->negative > y->negative ? -1 : 1;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->topic, y->topic);
+}
+
+static int cmp_rej(const void *a, const void *b)
+{
+    const struct rejcount *x = *(const struct rejcount *const *)a;
+    const struct rejcount *y = *(const struct rejcount *const *)b;
+    int c = strcmp(x->tool, y->tool);
+    return c ? c : strcmp(x->reason, y->reason);
+}
+
+void report_finish(struct report *r)
+{
+    for (size_t i = 0; i < r->cust_map.cap; i++)
+        if (r->cust_map.tab[i].key)
+            attribute(r, r->cust_map.tab[i].val);
+    qsort(r->funnels, r->nfunnels, sizeof *r->funnels, cmp_funnel);
+    qsort(r->rules, r->nrules, sizeof *r->rules, cmp_lift);
+    qsort(r->volumes, r->nvolumes, sizeof *r->volumes, cmp_volume);
+    qsort(r->sents, r->nsents, sizeof *r->sents, cmp_sentagg);
+    qsort(r->topics, r->ntopics, sizeof *r->topics, cmp_sentagg);
+    qsort(r->toptotals, r->ntoptotals, sizeof *r->toptotals, cmp_negative);
+    qsort(r->rejs, r->nrejs, sizeof *r->rejs, cmp_rej);
+}
+
+void report_wilson(unsigned long long k, unsigned long long n, double *lo,
+                   double *hi)
+{
+    if (n == 0) {
+        *lo = *hi = 0;
+        return;
+    }
+    double p = (double)k / (double)n, z2 = Z95 * Z95, nn = (double)n;
+    double denom = 1 + z2 / nn;
+    double centre = (p + z2 / (2 * nn)) / denom;
+    double half = Z95 * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
+    *lo = centre - half < 0 ? 0 : centre - half;
+    *hi = centre + half > 1 ? 1 : centre + half;
+}
+
+void report_newcombe(unsigned long long k1, unsigned long long n1,
+                     unsigned long long k2, unsigned long long n2,
+                     double *lo, double *hi)
+{
+    double l1, u1, l2, u2;
+    report_wilson(k1, n1, &l1, &u1);
+    report_wilson(k2, n2, &l2, &u2);
+    double p1 = (double)k1 / (double)n1, p2 = (double)k2 / (double)n2;
+    double d = p1 - p2;
+    *lo = d - sqrt((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2));
+    *hi = d + sqrt((u1 - p1) * (u1 - p1) + (p2 - l2) * (p2 - l2));
+}
+
+/* ---------------------------------------------------------------- free */
+
+static void free_customer(void *p)
+{
+    struct customer *c = p;
+    free(c->sends);
+    free(c->conv);
+    free(c->exp);
+    free(c);
+}
+
+void report_free(struct report *r)
+{
+    for (size_t i = 0; i < r->nfunnels; i++) {
+        struct funnel *f = r->funnels[i];
+        for (size_t j = 0; j < f->nreasons; j++)
+            free(f->reasons[j].name);
+        free(f->reasons);
+        free(f->rule);
+        free(f->channel);
+        free(f);
+    }
+    for (size_t i = 0; i < r->nrules; i++) {
+        free(r->rules[i]->rule);
+        free(r->rules[i]);
+    }
+    for (size_t i = 0; i < r->nvolumes; i++) {
+        struct volume *v = r->volumes[i];
+        free(v->period);
+        free(v->group);
+        free(v->channel);
+        free(v->type);
+        free(v);
+    }
+    struct sentagg **lists[] = { r->sents, r->topics, r->toptotals };
+    size_t counts[] = { r->nsents, r->ntopics, r->ntoptotals };
+    for (size_t l = 0; l < 3; l++)
+        for (size_t i = 0; i < counts[l]; i++) {
+            free(lists[l][i]->period);
+            free(lists[l][i]->group);
+            free(lists[l][i]->topic);
+            free(lists[l][i]);
+        }
+    for (size_t i = 0; i < r->nrejs; i++) {
+        free(r->rejs[i]->tool);
+        free(r->rejs[i]->reason);
+        free(r->rejs[i]);
+    }
+    free(r->funnels);
+    free(r->rules);
+    free(r->volumes);
+    free(r->sents);
+    free(r->topics);
+    free(r->toptotals);
+    free(r->rejs);
+    strmap_free(&r->funnel_map, NULL);
+    strmap_free(&r->rule_map, NULL);
+    strmap_free(&r->volume_map, NULL);
+    strmap_free(&r->sent_map, NULL);
+    strmap_free(&r->topic_map, NULL);
+    strmap_free(&r->toptotal_map, NULL);
+    strmap_free(&r->rej_map, NULL);
+    strmap_free(&r->cust_map, free_customer);
+    free(kb.p);
+    kb.p = NULL;
+    kb.cap = kb.len = 0;
+}
