@@ -149,12 +149,27 @@ OUT
     assert_line --index 0 '{"metric":"inputs","records":12,"events":10,"actions":0,"receipts":0,"rejects":0,"filtered":0,"rejected":2}'
     run jq -c '[.tool, .source, .line, .error]' "$BATS_TEST_TMPDIR/rej.jsonl"
     assert_output - <<'OUT'
-["eng-report","bad.jsonl",1,"not JSON: '[' or '{' expected near 'not'"]
+["eng-report","bad.jsonl",1,"not JSON: invalid literal at byte 1"]
 ["eng-report","bad.jsonl",2,"ts: missing"]
 OUT
     run --separate-stderr eng-report bad.jsonl
     assert_failure 1
-    assert_equal "$(head -n 1 <<< "$stderr")" "eng-report: bad.jsonl:1: not JSON: '[' or '{' expected near 'not'"
+    assert_equal "$(head -n 1 <<< "$stderr")" "eng-report: bad.jsonl:1: not JSON: invalid literal at byte 1"
+}
+
+@test "report: records read by the scan and by the full parse count the same" {
+    # escapes in the members send every line through jansson; the same
+    # records written plainly take the scan
+    for f in $ALL; do
+        sed 's/"customer":"c/"customer":"\\u0063/; s/"ts":"2/"ts":"\\u0032/' "$f" > "$BATS_TEST_TMPDIR/$f"
+    done
+    ! cmp -s receipts.jsonl "$BATS_TEST_TMPDIR/receipts.jsonl"
+    grep -q 'u0063' "$BATS_TEST_TMPDIR/receipts.jsonl"
+    run eng-report $ALL
+    local plain=$output
+    cd "$BATS_TEST_TMPDIR"
+    run eng-report $ALL
+    assert_output "$plain"
 }
 
 @test "report: empty input gives the inputs record only" {

@@ -15,6 +15,7 @@
 #include "output.h"
 #include "rejects.h"
 #include "report.h"
+#include "scanrec.h"
 
 enum {
     OPT_CONVERSION = 0x2000, OPT_ATTRIBUTION, OPT_WINDOW, OPT_SINCE,
@@ -70,6 +71,7 @@ struct run {
     struct eng_cli cli;
     struct eng_rejects *rej;
     struct eng_error err;
+    struct scanrec scan;
     int fatal;
 };
 
@@ -91,13 +93,23 @@ static int one_line(struct run *ru, const struct eng_line *ln, const char *src)
         snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", ln->bad_utf8_at + 1);
         why = msg;
     } else {
-        json_error_t je;
-        root = json_loadb(ln->data, ln->len, 0, &je);
-        if (!root) {
-            snprintf(msg, sizeof msg, "not JSON: %s", je.text);
-            why = msg;
-        } else if (report_add(&ru->rep, root, &err) < 0) {
-            why = err.msg;
+        /* the scan serves most lines; sentiment, topics, --by and escaped
+         * strings need the whole record */
+        struct report_rec rec;
+        int fast = ru->rep.nby ? 0 : scanrec_line(&ru->scan, ln->data, ln->len,
+                                                   &rec, &why);
+        if (fast == 1) {
+            if (report_add_rec(&ru->rep, &rec, &err) < 0)
+                why = err.msg;
+        } else if (fast == 0) {
+            json_error_t je;
+            root = json_loadb(ln->data, ln->len, 0, &je);
+            if (!root) {
+                snprintf(msg, sizeof msg, "not JSON: %s", je.text);
+                why = msg;
+            } else if (report_add(&ru->rep, root, &err) < 0) {
+                why = err.msg;
+            }
         }
     }
     json_decref(root);
@@ -348,5 +360,6 @@ out:
     free((void *)ru.rep.by_text);
     free(by_copy);
     report_free(&ru.rep);
+    scanrec_free(&ru.scan);
     return status;
 }

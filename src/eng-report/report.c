@@ -176,12 +176,12 @@ static void count_reason(struct funnel *f, const char *reason)
 
 /* The rule of a receipt: its "rule" member, else the RULE of an action id
  * "act:RULE:KEY:HASH" (eng-match's ids; receipts carry the action's id). */
-static const char *receipt_rule(const json_t *rec, char *buf, size_t cap)
+static const char *receipt_rule(const struct report_rec *rec, char *buf,
+                                size_t cap)
 {
-    const char *rule = str_member(rec, "rule");
-    if (rule)
-        return rule;
-    const char *id = str_member(rec, "id");
+    if (rec->rule)
+        return rec->rule;
+    const char *id = rec->id;
     if (id && strncmp(id, "act:", 4) == 0) {
         const char *end = strchr(id + 4, ':');
         size_t n = end ? (size_t)(end - id - 4) : strlen(id + 4);
@@ -194,23 +194,24 @@ static const char *receipt_rule(const json_t *rec, char *buf, size_t cap)
     return "(unknown)";
 }
 
-static void add_action(struct report *r, const json_t *rec)
+static void add_action(struct report *r, const struct report_rec *rec)
 {
-    const char *rule = str_member(rec, "rule");
-    const char *ch = str_member(rec, "channel");
+    const char *rule = rec->rule;
+    const char *ch = rec->channel;
     struct funnel *f = funnel_cell(r, rule ? rule : "(unknown)", ch ? ch : "");
     f->actions++;
     r->actions++;
 }
 
-static void add_receipt(struct report *r, const json_t *rec, eng_time ts)
+static void add_receipt(struct report *r, const struct report_rec *rec,
+                        eng_time ts)
 {
     char buf[256];
     const char *rule = receipt_rule(rec, buf, sizeof buf);
-    const char *ch = str_member(rec, "channel");
-    const char *status = str_member(rec, "status");
-    const char *reason = str_member(rec, "reason");
-    const char *cust = str_member(rec, "customer");
+    const char *ch = rec->channel;
+    const char *status = rec->status;
+    const char *reason = rec->reason;
+    const char *cust = rec->customer;
     struct funnel *f = funnel_cell(r, rule, ch ? ch : "");
     r->receipts++;
     f->receipts++;
@@ -285,13 +286,15 @@ static struct sentagg *sent_entry(struct report *r, struct strmap *m,
     return e->val;
 }
 
-static void add_event(struct report *r, const json_t *ev, eng_time ts)
+static void add_event(struct report *r, const struct report_rec *rec,
+                      eng_time ts)
 {
+    const json_t *ev = rec->root;   /* NULL: no sentiment, topics or --by */
     char period[ENG_TIME_BUFSZ];
     eng_time_format(report_period(r, ts), period);
-    char *group = group_of(r, ev);
-    const char *ch = str_member(ev, "channel");
-    const char *type = str_member(ev, "type");
+    char *group = ev ? group_of(r, ev) : xstrdup("");
+    const char *ch = rec->channel;
+    const char *type = rec->type;
     r->events++;
 
     key_reset(&kb);
@@ -315,14 +318,14 @@ static void add_event(struct report *r, const json_t *ev, eng_time ts)
     }
     ((struct volume *)e->val)->n++;
 
-    const char *cust = str_member(ev, "customer");
+    const char *cust = rec->customer;
     if (type && cust && strcmp(type, r->conversion_type) == 0) {
         struct customer *c = customer_entry(r, cust);
         PUSH(c->conv, c->nconv, c->capconv);
         c->conv[c->nconv++] = ts;
     }
 
-    const json_t *s = json_object_get(ev, "sentiment");
+    const json_t *s = ev ? json_object_get(ev, "sentiment") : NULL;
     const json_t *cmp = json_object_get(s, "compound");
     if (json_is_number(cmp)) {
         double x = json_number_value(cmp);
@@ -423,21 +426,33 @@ int report_add(struct report *r, const json_t *root, struct eng_error *err)
         eng_error_set(err, "not a JSON object");
         return -1;
     }
-    const char *tool = str_member(root, "tool");
-    const char *error = str_member(root, "error");
-    if (tool && error) {
-        add_reject(r, tool, error);
+    struct report_rec rec = {
+        .tool = str_member(root, "tool"), .error = str_member(root, "error"),
+        .ts = str_member(root, "ts"), .type = str_member(root, "type"),
+        .status = str_member(root, "status"), .id = str_member(root, "id"),
+        .customer = str_member(root, "customer"),
+        .channel = str_member(root, "channel"),
+        .reason = str_member(root, "reason"), .rule = str_member(root, "rule"),
+        .has_type = json_object_get(root, "type") != NULL,
+        .has_ts = json_object_get(root, "ts") != NULL,
+        .root = root,
+    };
+    return report_add_rec(r, &rec, err);
+}
+
+int report_add_rec(struct report *r, const struct report_rec *rec,
+                   struct eng_error *err)
+{
+    if (rec->tool && rec->error) {
+        add_reject(r, rec->tool, rec->error);
         return 0;
     }
-    const json_t *tsv = json_object_get(root, "ts");
     eng_time ts;
-    if (!tsv) {
+    if (!rec->has_ts) {
         eng_error_set(err, "ts: missing");
         return -1;
     }
-    if (!json_is_string(tsv) ||
-        eng_time_parse_rfc3339(json_string_value(tsv), json_string_length(tsv),
-                               &ts) < 0) {
+    if (!rec->ts || eng_time_parse_rfc3339(rec->ts, strlen(rec->ts), &ts) < 0) {
         eng_error_set(err, "ts: not an RFC 3339 time");
         return -1;
     }
@@ -445,13 +460,12 @@ int report_add(struct report *r, const json_t *root, struct eng_error *err)
         r->filtered++;
         return 0;
     }
-    const char *type = str_member(root, "type");
-    if (type && strcmp(type, "action") == 0)
-        add_action(r, root);
-    else if (!json_object_get(root, "type") && str_member(root, "status"))
-        add_receipt(r, root, ts);
+    if (rec->type && strcmp(rec->type, "action") == 0)
+        add_action(r, rec);
+    else if (!rec->has_type && rec->status)
+        add_receipt(r, rec, ts);
     else
-        add_event(r, root, ts);
+        add_event(r, rec, ts);
     return 0;
 }
 

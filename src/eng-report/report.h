@@ -116,6 +116,17 @@ struct report {
     struct rejcount **rejs;   size_t nrejs, caprejs;
 };
 
+/* One record's members that the tables need, as NUL-terminated strings
+ * (NULL: absent or not a string). root is the whole record when the caller
+ * parsed it (needed for sentiment, topics and --by), else NULL. */
+struct report_rec {
+    const char *tool, *error, *ts, *type, *status, *id, *customer, *channel,
+        *reason, *rule;
+    int has_type;              /* a "type" member of any kind */
+    int has_ts;                /* a "ts" member of any kind */
+    const json_t *root;
+};
+
 /* Sets the defaults: conversion "purchase", attribution 7d, window 1d. */
 void report_init(struct report *r);
 
@@ -123,6 +134,11 @@ void report_init(struct report *r);
  * one eng-report can count (the caller rejects it: no or bad ts, not an
  * object). root is borrowed. */
 int report_add(struct report *r, const json_t *root, struct eng_error *err);
+/* The same from the members already picked out (main.c's fast path, which
+ * scans a line instead of parsing it when it has no sentiment, no topics
+ * and --by is not used). */
+int report_add_rec(struct report *r, const struct report_rec *rec,
+                   struct eng_error *err);
 
 /* Attributes conversions to sends (last touch within the attribution
  * window), computes lift per rule, and sorts every table for output. */
