@@ -649,9 +649,8 @@ static long fill(struct eng_reader *r, struct eng_error *err)
     }
 }
 
-/* Moves the unconsumed bytes to the front, and doubles the buffer when that
- * leaves no room to read into. Returns 0 or -1 (out of memory). */
-static int make_room(struct eng_reader *r, struct eng_error *err)
+/* Moves the unconsumed bytes to the front of the buffer. */
+static void compact(struct eng_reader *r)
 {
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -659,6 +658,13 @@ static int make_room(struct eng_reader *r, struct eng_error *err)
         r->scanned -= r->start;
         r->start = 0;
     }
+}
+
+/* Moves the unconsumed bytes to the front, and doubles the buffer when that
+ * leaves no room to read into. Returns 0 or -1 (out of memory). */
+static int make_room(struct eng_reader *r, struct eng_error *err)
+{
+    compact(r);
     if (r->end + 1 >= r->cap) {
         size_t ncap = r->cap * 2;
         char *nb;
@@ -735,8 +741,10 @@ static int skip_long(struct eng_reader *r, struct eng_line *line,
     size_t dropped = 0, n, total, keep;
     int last_cr = 0, found = 0;
 
-    if (make_room(r, err) < 0)   /* only moves bytes to the front here */
-        return -1;
+    /* Only to the front: the buffer may be full (a line longer than
+     * max_line fills a buffer of cap_max), and growing it is what the
+     * too-long line must not do; the loop below trims it to KEEP_WINDOW. */
+    compact(r);
     for (;;) {
         size_t old_end;
         long k;

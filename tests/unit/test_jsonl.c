@@ -274,6 +274,35 @@ static void test_too_long(void)
     }
 }
 
+/* A line far over a max_line above the 64 KiB floor: the buffer grows to
+ * its cap (max_line + slack) and is full when the line turns out too long;
+ * skipping the rest must not try to grow it again (it did: "internal
+ * error: line buffer", exit 3, for a 100 MB line under the default 64M). */
+static void test_too_long_at_cap(void)
+{
+    static const size_t maxes[] = { 1000000, 1 << 20, 2 << 20 };
+    size_t n = 3u << 20;
+    char *in = malloc(n + 8);
+    memset(in, 'y', n);
+    memcpy(in + n, "\nok\n", 4);
+    for (size_t i = 0; i < sizeof maxes / sizeof maxes[0]; i++) {
+        struct memsrc m;
+        struct eng_reader *r = mem_reader(&m, in, n + 4, 65536, maxes[i]);
+        struct eng_line l;
+        struct eng_error err;
+        snprintf(scratch, sizeof scratch,
+                 "too long at the buffer's cap (max_line %zu): a line", maxes[i]);
+        is_int(eng_reader_next(r, &l, &err), 1, scratch);
+        ok(l.too_long && l.full_len == n && l.len == 4096,
+           "too long at the cap: flagged, real length, 4 KiB kept");
+        is_int(eng_reader_next(r, &l, &err), 1, "too long at the cap: next line");
+        ok(line_is(&l, "ok", 2, 2), "too long at the cap: it is line 2");
+        is_int(eng_reader_next(r, &l, &err), 0, "too long at the cap: then EOF");
+        eng_reader_free(r);
+    }
+    free(in);
+}
+
 static void test_utf8(void)
 {
     static const struct {
@@ -873,6 +902,7 @@ int main(void)
     test_edge_lines();
     test_big_line();
     test_too_long();
+    test_too_long_at_cap();
     test_utf8();
     test_chunk();
     test_read_errors();
