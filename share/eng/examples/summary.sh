@@ -10,6 +10,7 @@
 #   rejects       per tool, with the count
 #   actions       per rule
 #   receipts      per status (and reason, for suppressed ones)
+#   conversions   when the scenario writes conversions.jsonl
 # Only jq is needed.
 set -eu
 out=${1:?usage: summary.sh OUTDIR}
@@ -32,3 +33,7 @@ printf '  %-36s %6d\n' "actions" "$(wc -l < "$out/actions.jsonl")"
 counts '.rule' "$out/actions.jsonl"
 printf '  %-36s %6d\n' "receipts" "$(wc -l < "$out/receipts.jsonl")"
 counts 'if .reason then "\(.status) (\(.reason))" else .status end' "$out/receipts.jsonl"
+# a scenario that measures its outcome (cart: conversions.jsonl)
+if [ -f "$out/conversions.jsonl" ]; then
+    printf '  %-36s %6d\n' "conversions" "$(wc -l < "$out/conversions.jsonl")"
+fi
