@@ -17,6 +17,8 @@ struct mstate {
     struct eng_store *st;
     struct matcher *m;
     json_t *hw;                 /* {source name: last line consumed} */
+    json_t *hw_loaded;          /* hw as the state file had it: what earlier
+                                   runs consumed, the only thing to skip */
     struct eng_error *err;      /* of the write-back in progress */
     struct eng_tmpl_buf buf;    /* a kstate's saved form */
 };
@@ -251,6 +253,8 @@ struct mstate *mstate_open(const char *path, struct matcher *m,
         eng_error_set(err, "%s: damaged meta values", path);
         goto fail;
     }
+    if (!(s->hw_loaded = json_deep_copy(s->hw)))
+        abort();
     if (reconcile(s, 1, err) < 0 || load_keys(s, path, err) < 0)
         goto fail;
     cep_sweep(c);   /* --state-ttl, and what the saved watermark passed */
@@ -269,12 +273,17 @@ int mstate_skip(struct mstate *s, const json_t *ev)
     const json_t *line = json_object_get(src, "line");
     if (!json_is_string(name) || !json_is_integer(line))
         return 0;
-    json_t *hw = json_object_get(s->hw, json_string_value(name));
-    if (json_is_integer(hw) && json_integer_value(line) <= json_integer_value(hw))
+    /* Only what earlier runs consumed is skipped: within this run a source's
+     * lines may come in any order (input merged by time, sorted by key) and
+     * are all new. The mark saved is the highest line seen. */
+    const json_t *done = json_object_get(s->hw_loaded, json_string_value(name));
+    if (json_is_integer(done) && json_integer_value(line) <= json_integer_value(done))
         return 1;
-    if (hw)
-        json_integer_set(hw, json_integer_value(line));
-    else
+    json_t *hw = json_object_get(s->hw, json_string_value(name));
+    if (hw) {
+        if (json_integer_value(line) > json_integer_value(hw))
+            json_integer_set(hw, json_integer_value(line));
+    } else
         json_object_set_new(s->hw, json_string_value(name),
                             json_integer(json_integer_value(line)));
     return 0;
@@ -309,6 +318,7 @@ int mstate_close(struct mstate *s, int commit, struct eng_error *err)
     struct eng_error scratch;
     int rc = eng_store_close(s->st, commit, err ? err : &scratch);
     json_decref(s->hw);
+    json_decref(s->hw_loaded);
     eng_tmpl_buf_free(&s->buf);
     free(s);
     return rc;

@@ -35,7 +35,8 @@ struct mstate;
 struct mstate *mstate_open(const char *path, struct matcher *m,
                            struct eng_error *err);
 /* Returns 1 when the event's source {name, line} is at or below what the
- * state already consumed (skip it); else records it and returns 0. */
+ * state had consumed when it was opened (an earlier run: skip it); else
+ * records it (the highest line per source) and returns 0. */
 int mstate_skip(struct mstate *s, const json_t *ev);
 /* Counts one event; checkpoints when the batch is due. 0 or -1. */
 int mstate_tick(struct mstate *s, struct eng_error *err);
