@@ -104,7 +104,7 @@ OUT
 }
 
 @test "cart: run.sh fails (exit 2) when a stage cannot run" {
-    cp -r "$ex" broken
+    cp -r "$ex" broken && cp "$ex/../run-lib.sh" .   # run.sh sources ../run-lib.sh
     printf 'rules:\n  - id: x\n    when: "type =="\n' > broken/conversion.yaml
     run --separate-stderr sh broken/run.sh "$BATS_TEST_TMPDIR/bout"
     assert_failure 2

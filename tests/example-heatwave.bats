@@ -126,7 +126,7 @@ OUT
 
 @test "heatwave: run.sh fails (exit 2) when a stage cannot run" {
     # a copy of the example whose rules do not compile: eng-match exits 2
-    cp -r "$ex" broken
+    cp -r "$ex" broken && cp "$ex/../run-lib.sh" .   # run.sh sources ../run-lib.sh
     printf 'rules:\n  - id: x\n    when: "channel =="\n' > broken/rules.yaml
     run --separate-stderr sh broken/run.sh "$BATS_TEST_TMPDIR/bout"
     assert_failure 2

@@ -205,7 +205,7 @@ OUT
 
 @test "social: run.sh fails (exit 2) when a stage cannot run" {
     # a copy of the example whose lexicon has a bad line: eng-sentiment exits 2
-    cp -r "$ex" broken
+    cp -r "$ex" broken && cp "$ex/../run-lib.sh" .   # run.sh sources ../run-lib.sh
     printf 'united\tzero\n' >> broken/lexicon.tsv
     run --separate-stderr sh broken/run.sh "$BATS_TEST_TMPDIR/bout"
     assert_failure 2
@@ -326,7 +326,7 @@ OUT
     # order). The count starts afresh after firing and completes again at
     # 09:30, within the count rules' 1d cooldown: held back, and counted as
     # cooled, once per rule
-    cp -r "$ex" more
+    cp -r "$ex" more && cp "$ex/../run-lib.sh" .   # run.sh sources ../run-lib.sh
     awk -F, '{ print } $1 == "569580000000000119" {
         for (m = 10; m <= 30; m += 10)
             printf "5695800000000019%02d,United,jetsetjen,0,@united still waiting for my bag. terrible,2015-02-23 09:%02d:00 -0800,\n", m, m

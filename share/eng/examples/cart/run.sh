@@ -24,14 +24,9 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ $# -ge 1 ]; then
-    out=$1
-    mkdir -p "$out"
-else
-    out=$(mktemp -d "${TMPDIR:-/tmp}/cart.XXXXXX")
-    echo "run.sh: output in $out" >&2
-fi
-out=$(cd "$out" && pwd)
+# example_outdir, stage, collect_rejects
+. "$here/../run-lib.sh"
+example_outdir cart "$@"
 now=2024-07-11T00:00:00Z
 
 # Every run starts afresh: old state would make every action a duplicate,
@@ -42,23 +37,6 @@ rm -f "$out/events.jsonl" "$out/enriched.jsonl" "$out/actions.jsonl" \
       "$out/optouts.csv" "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
       "$out"/rejects-*.jsonl "$out"/stderr-*.txt
 mkdir -p "$out/messages"
-
-# stage NAME CMD...: run one stage with its stderr in a file; its --stats
-# line goes to stats.jsonl, anything else back to stderr. Exit 1 (some
-# records rejected) is part of the story; 2 or more stops the run.
-stage() {
-    name=$1
-    shift
-    rc=0
-    "$@" --stats 2> "$out/stderr-$name.txt" || rc=$?
-    grep '^{"tool":' "$out/stderr-$name.txt" >> "$out/stats.jsonl" || true
-    grep -v '^{"tool":' "$out/stderr-$name.txt" >&2 || true
-    rm -f "$out/stderr-$name.txt"
-    if [ "$rc" -gt 1 ]; then
-        echo "run.sh: $name failed (exit $rc)" >&2
-        exit 2
-    fi
-}
 
 # In the example's directory, so that rejects name the input shop-events.csv
 # wherever the example is installed.
@@ -86,10 +64,5 @@ stage conversion eng-match --now "$now" \
     --rejects "$out/rejects-5-conversion.jsonl" -o "$out/conversions.jsonl" \
     "$here/conversion.yaml" "$out/merged.jsonl"
 
-for n in 1-ingest 2-enrich 3-match 4-emit 5-conversion; do
-    if [ -f "$out/rejects-$n.jsonl" ]; then
-        cat "$out/rejects-$n.jsonl"
-        rm -f "$out/rejects-$n.jsonl"
-    fi
-done > "$out/rejects.jsonl"
+collect_rejects 1-ingest 2-enrich 3-match 4-emit 5-conversion
 rm -f "$out/enriched.jsonl" "$out/merged.jsonl"

@@ -18,14 +18,9 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ $# -ge 1 ]; then
-    out=$1
-    mkdir -p "$out"
-else
-    out=$(mktemp -d "${TMPDIR:-/tmp}/heatwave.XXXXXX")
-    echo "run.sh: output in $out" >&2
-fi
-out=$(cd "$out" && pwd)
+# example_outdir, stage, collect_rejects
+. "$here/../run-lib.sh"
+example_outdir heatwave "$@"
 
 # Every run starts afresh: old state would make every action a duplicate,
 # and the file sink appends.
@@ -34,23 +29,6 @@ rm -f "$out/events.jsonl" "$out/enriched.jsonl" "$out/actions.jsonl" \
       "$out/messages/push.jsonl" "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
       "$out"/rejects-*.jsonl "$out"/stderr-*.txt
 mkdir -p "$out/messages"
-
-# stage NAME CMD...: run one stage with its stderr in a file; its --stats
-# line goes to stats.jsonl, anything else back to stderr. Exit 1 (some
-# records rejected) is part of the story; 2 or more stops the run.
-stage() {
-    name=$1
-    shift
-    rc=0
-    "$@" --stats 2> "$out/stderr-$name.txt" || rc=$?
-    grep '^{"tool":' "$out/stderr-$name.txt" >> "$out/stats.jsonl" || true
-    grep -v '^{"tool":' "$out/stderr-$name.txt" >&2 || true
-    rm -f "$out/stderr-$name.txt"
-    if [ "$rc" -gt 1 ]; then
-        echo "run.sh: $name failed (exit $rc)" >&2
-        exit 2
-    fi
-}
 
 # In the example's directory, so that rejects name the input app-events.csv
 # wherever the example is installed.
@@ -69,10 +47,5 @@ stage match eng-match --with-event --state "$out/match.db" \
     --state "$out/emit.db" --rejects "$out/rejects-4-emit.jsonl" \
     -o "$out/receipts.jsonl" "$out/actions.jsonl")
 
-for n in 1-ingest 2-enrich 3-match 4-emit; do
-    if [ -f "$out/rejects-$n.jsonl" ]; then
-        cat "$out/rejects-$n.jsonl"
-        rm -f "$out/rejects-$n.jsonl"
-    fi
-done > "$out/rejects.jsonl"
+collect_rejects 1-ingest 2-enrich 3-match 4-emit
 rm -f "$out/enriched.jsonl"

@@ -24,14 +24,9 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ $# -ge 1 ]; then
-    out=$1
-    mkdir -p "$out"
-else
-    out=$(mktemp -d "${TMPDIR:-/tmp}/social.XXXXXX")
-    echo "run.sh: output in $out" >&2
-fi
-out=$(cd "$out" && pwd)
+# example_outdir, stage, collect_rejects
+. "$here/../run-lib.sh"
+example_outdir social "$@"
 
 # eng-sentiment's VADER lexicon: the share/eng this example lives in, unless
 # the caller says otherwise (a build tree's tools do not know where it is).
@@ -49,23 +44,6 @@ rm -f "$out/events.jsonl" "$out/scored.jsonl" "$out/enriched.jsonl" \
       "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
       "$out"/rejects-*.jsonl "$out"/stderr-*.txt
 mkdir -p "$out/messages"
-
-# stage NAME CMD...: run one stage with its stderr in a file; its --stats
-# line goes to stats.jsonl, anything else back to stderr. Exit 1 (some
-# records rejected) is part of the story; 2 or more stops the run.
-stage() {
-    name=$1
-    shift
-    rc=0
-    "$@" --stats 2> "$out/stderr-$name.txt" || rc=$?
-    grep '^{"tool":' "$out/stderr-$name.txt" >> "$out/stats.jsonl" || true
-    grep -v '^{"tool":' "$out/stderr-$name.txt" >&2 || true
-    rm -f "$out/stderr-$name.txt"
-    if [ "$rc" -gt 1 ]; then
-        echo "run.sh: $name failed (exit $rc)" >&2
-        exit 2
-    fi
-}
 
 # In the example's directory, so that rejects name the input tweets.csv
 # wherever the example is installed.
@@ -92,10 +70,5 @@ cp "$here/optouts.csv" "$out/optouts.csv"
     --state "$out/emit.db" --rejects "$out/rejects-5-emit.jsonl" \
     -o "$out/receipts.jsonl" "$out/actions.jsonl")
 
-for n in 1-ingest 2-sentiment 3-enrich 4-match 5-emit; do
-    if [ -f "$out/rejects-$n.jsonl" ]; then
-        cat "$out/rejects-$n.jsonl"
-        rm -f "$out/rejects-$n.jsonl"
-    fi
-done > "$out/rejects.jsonl"
+collect_rejects 1-ingest 2-sentiment 3-enrich 4-match 5-emit
 rm -f "$out/scored.jsonl"
