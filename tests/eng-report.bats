@@ -172,6 +172,20 @@ OUT
     assert_output "$plain"
 }
 
+@test "report: --format text writes key=value lines, flattened like Miller's DKVP; a terminal gets it by default" {
+    run --separate-stderr eng-report --format text $ALL
+    assert_success
+    assert_line --index 0 'metric=inputs records=31 events=10 actions=9 receipts=9 rejects=3 filtered=0 rejected=0'
+    assert_line 'metric=funnel rule=thanks channel=sms actions=1 receipts=1 sent=1 suppressed=0 deferred=0 failed=0 dry_run=0 converted=1 conversions=2 conversion_rate=1.0'
+    assert_line 'metric=lift rule=promo treated.customers=3 treated.converted=2 treated.rate=0.666667 treated.ci95.1=0.20766 treated.ci95.2=0.938508 control.customers=3 control.converted=1 control.rate=0.333333 control.ci95.1=0.0614919 control.ci95.2=0.79234 lift=0.333333 ci95.1=-0.315801 ci95.2=0.717775'
+    # one line per record, as many as the JSON-lines
+    assert_equal "${#lines[@]}" "$(eng-report $ALL | wc -l)"
+    # on a terminal (script(1) gives it one) without --format: text
+    command -v script > /dev/null || skip "no script(1)"
+    run script -qec "eng-report $ALL" /dev/null
+    [[ "${lines[0]}" == "metric=inputs records=31"* ]] || fail "not text on a terminal: ${lines[0]}"
+}
+
 @test "report: empty input gives the inputs record only" {
     run --separate-stderr eng-report /dev/null
     assert_success

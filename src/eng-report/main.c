@@ -53,7 +53,9 @@ static void usage(void)
 "      --since TS         only records at or after TS (RFC 3339)\n"
 "      --until TS         only records before TS\n"
 "      --by PATH[,PATH]   also group volumes, sentiment and topics by these\n"
-"      --format jsonl|none metric records on stdout (default jsonl)\n"
+"      --format F         jsonl, text (key=value lines, like Miller's\n"
+"                         DKVP) or none; default text on a terminal,\n"
+"                         else jsonl\n"
 "      --html FILE        write the report as one HTML page\n"
 "      --title TEXT       the page's title (default eng report)\n"
 "  -o, --output FILE      write the records there, atomically\n"
@@ -223,7 +225,8 @@ int main(int argc, char **argv)
     memset(&ru, 0, sizeof ru);
     const char *html = NULL, *title = "eng report";
     char *by_copy = NULL;
-    int opt, status = 0, records = 1;
+    /* records: 1 JSON-lines, 2 text, 0 none; -1 until decided */
+    int opt, status = 0, records = -1;
 
     eng_cli_init(&ru.cli, "eng-report");
     report_init(&ru.rep);
@@ -259,10 +262,13 @@ int main(int argc, char **argv)
         case OPT_FORMAT:
             if (strcmp(optarg, "jsonl") == 0) {
                 records = 1;
+            } else if (strcmp(optarg, "text") == 0) {
+                records = 2;
             } else if (strcmp(optarg, "none") == 0) {
                 records = 0;
             } else {
-                eng_usage_error("--format: expected jsonl or none, got '%s'", optarg);
+                eng_usage_error("--format: expected jsonl, text or none, got '%s'",
+                                optarg);
                 goto usage;
             }
             break;
@@ -282,6 +288,8 @@ int main(int argc, char **argv)
         eng_cli_print_version(&ru.cli);
         goto out;
     }
+    if (records < 0)    /* for people on a terminal, for programs on a pipe */
+        records = !ru.cli.output && isatty(STDOUT_FILENO) ? 2 : 1;
     if (by_copy && parse_by(&ru.rep, by_copy) < 0)
         goto usage;
     if (ru.rep.has_since && ru.rep.has_until && ru.rep.until <= ru.rep.since) {
@@ -316,7 +324,8 @@ int main(int argc, char **argv)
                 ? eng_writer_new_file(ru.cli.output, &ru.err)
                 : eng_writer_new_fd(STDOUT_FILENO);
             int bad = !w;
-            if (w && report_write_jsonl(rows, w) < 0)
+            if (w && (records == 2 ? report_write_text(rows, w)
+                                   : report_write_jsonl(rows, w)) < 0)
                 bad = 1;
             if (w && !bad)
                 bad = (ru.cli.output ? eng_writer_commit(w, &ru.err)

@@ -160,3 +160,60 @@ int report_write_jsonl(const json_t *rows, struct eng_writer *w)
     }
     return 0;
 }
+
+/* one member as key=value pairs, objects and arrays flattened */
+static int put_flat(struct eng_writer *w, const char *prefix, const json_t *v,
+                    int *first)
+{
+    char key[256];
+    if (json_is_object(v) || json_is_array(v)) {
+        size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+        if (n == 0)
+            return 0;               /* nothing to say: left out, like mlr */
+        if (json_is_object(v)) {
+            const char *k;
+            const json_t *x;
+            json_object_foreach((json_t *)v, k, x) {
+                snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+                if (put_flat(w, key, x, first) < 0)
+                    return -1;
+            }
+        } else {
+            size_t i;
+            const json_t *x;
+            json_array_foreach(v, i, x) {
+                snprintf(key, sizeof key, "%s.%zu", prefix, i + 1);
+                if (put_flat(w, key, x, first) < 0)
+                    return -1;
+            }
+        }
+        return 0;
+    }
+    if (!*first && eng_writer_putc(w, ' ') < 0)
+        return -1;
+    *first = 0;
+    if (eng_writer_puts(w, prefix) < 0 || eng_writer_putc(w, '=') < 0)
+        return -1;
+    if (json_is_string(v))
+        return eng_writer_puts(w, json_string_value(v));
+    if (json_is_null(v))
+        return eng_writer_putc(w, '-');
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+    if (!s)
+        return -1;
+    int rc = eng_writer_puts(w, s);
+    free(s);
+    return rc;
+}
+
+int report_write_text(const json_t *rows, struct eng_writer *w)
+{
+    size_t i;
+    const json_t *row;
+    json_array_foreach(rows, i, row) {
+        int first = 1;
+        if (put_flat(w, "", row, &first) < 0 || eng_writer_putc(w, '\n') < 0)
+            return -1;
+    }
+    return 0;
+}

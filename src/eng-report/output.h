@@ -19,6 +19,11 @@ void report_rows(const struct report *r, json_t *rows);
  * error (errno set). */
 int report_write_jsonl(const json_t *rows, struct eng_writer *w);
 
+/* Writes each record of rows as one line of key=value pairs separated by
+ * spaces (Miller's DKVP), nested members flattened with '.' ("treated.rate",
+ * "ci95.1"), strings bare, null as "-". Returns 0, or -1 on a write error. */
+int report_write_text(const json_t *rows, struct eng_writer *w);
+
 /* Writes the HTML page of rows to w. Returns 0, or -1 on a write error. */
 int report_write_html(const json_t *rows, const char *title,
                       struct eng_writer *w);
