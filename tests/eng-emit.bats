@@ -331,3 +331,29 @@ OUT
     run cat out/mail.jsonl
     assert_output '"Dear friend,\n\"S1\"\n"'
 }
+
+@test "files a config names (the opt-out list, templates) are relative to the config's directory; file: sinks to the working directory" {
+    mkdir -p "$BATS_TEST_TMPDIR/conf/tpl" "$BATS_TEST_TMPDIR/run"
+    printf 'customer\nc2\n' > "$BATS_TEST_TMPDIR/conf/optout.csv"
+    printf 'Hello {{customer}}\n' > "$BATS_TEST_TMPDIR/conf/tpl/hi.txt"
+    cat > "$BATS_TEST_TMPDIR/conf/channels.yaml" <<'YAML'
+suppress: { opt_out: optout.csv }
+channels:
+  email: { sink: "file:out.txt", template: "tpl/{{payload.t}}.txt" }
+YAML
+    printf '%s\n' \
+        '{"id":"a1","ts":"2024-07-01T10:00:00Z","type":"action","rule":"r","customer":"c1","channel":"email","payload":{"t":"hi"}}' \
+        '{"id":"a2","ts":"2024-07-01T10:00:00Z","type":"action","rule":"r","customer":"c2","channel":"email","payload":{"t":"hi"}}' \
+        > "$BATS_TEST_TMPDIR/acts.jsonl"
+    cd "$BATS_TEST_TMPDIR/run"
+    run --separate-stderr eng-emit -c ../conf/channels.yaml ../acts.jsonl
+    assert_success
+    run jq -c '[.customer, .status, .reason]' <<< "$output"
+    assert_output - <<'OUT'
+["c1","sent",null]
+["c2","suppressed","opt-out"]
+OUT
+    # a text template's message is written as a JSON string, one per line
+    assert_equal "$(cat out.txt)" '"Hello c1\n"'
+    [ ! -e ../conf/out.txt ]
+}

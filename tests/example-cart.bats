@@ -50,7 +50,6 @@ stat() {
 ./events.jsonl
 ./match.db
 ./messages/email.jsonl
-./optouts.csv
 ./receipts.jsonl
 ./rejects.jsonl
 ./stats.jsonl

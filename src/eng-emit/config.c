@@ -493,12 +493,31 @@ static int load_channel(struct emit_config *c, const char *name,
     return 0;
 }
 
+char *emit_config_file(const struct emit_config *c, const char *name)
+{
+    size_t n = strlen(c->dir) + strlen(name) + 1;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    snprintf(p, n, "%s%s", name[0] == '/' ? "" : c->dir, name);
+    return p;
+}
+
 int emit_config_load(struct emit_config *c, const char *path,
                      struct eng_error *err)
 {
     static const char *const top[] = {"defaults", "suppress", "control",
                                       "arbitration", "channels", NULL};
     memset(c, 0, sizeof *c);
+    /* files the config names travel with it, as eng-enrich's master
+     * files do; outputs (file: sinks) stay relative to the working
+     * directory, where a run puts its results */
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    if (!(c->dir = malloc(dl + 1)))
+        abort();
+    memcpy(c->dir, path, dl);
+    c->dir[dl] = '\0';
     if (!(c->yaml = eng_config_load(path, err)))
         return -1;
     const struct eng_config *y = c->yaml;
@@ -533,7 +552,7 @@ int emit_config_load(struct emit_config *c, const char *path,
             if (!json_is_string(o) || !json_string_length(o))
                 return eng_config_error_member(y, s, "opt_out", err,
                                                "opt_out: expected a file name");
-            c->opt_out = xstrdup(json_string_value(o));
+            c->opt_out = emit_config_file(c, json_string_value(o));
         }
         json_t *m = json_object_get(s, "match");
         if (m) {
@@ -666,6 +685,7 @@ void emit_config_free(struct emit_config *c)
     free(c->ch);
     quiet_free(&c->quiet);
     free(c->opt_out);
+    free(c->dir);
     for (size_t i = 0; i < c->nopt_out_paths; i++)
         eng_path_free(c->opt_out_paths[i]);
     free(c->opt_out_paths);

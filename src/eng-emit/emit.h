@@ -87,6 +87,9 @@ struct emit_channel {
 
 struct emit_config {
     struct eng_config *yaml;
+    char *dir;                 /* the config's directory with its '/', or "":
+                                  what the files it names (opt_out, channel
+                                  templates) are relative to */
     struct emit_freq freq;     /* defaults.frequency */
     struct emit_quiet quiet;   /* defaults.quiet_hours */
     char *opt_out;             /* suppress.opt_out file, NULL: none */
@@ -102,6 +105,10 @@ struct emit_config {
     size_t nch;
     struct emit_channel *star; /* "*" or NULL */
 };
+
+/* Returns name relative to the config's directory (as is when absolute),
+ * a new string the caller frees. */
+char *emit_config_file(const struct emit_config *c, const char *name);
 
 /* Loads and checks CHANNELS.yaml. 0, or -1 with err "FILE:LINE:COL: ...". */
 int emit_config_load(struct emit_config *c, const char *path,

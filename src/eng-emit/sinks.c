@@ -83,7 +83,9 @@ static struct tmpl_cache *tmpl_load(struct emitter *e, const char *name)
         snprintf(msg, sizeof msg, "template %.200s: '..' is not allowed", name);
         c->error = strdup(msg);
     } else {
-        FILE *f = fopen(name, "re");
+        char *file = emit_config_file(e->cfg, name);
+        FILE *f = fopen(file, "re");
+        free(file);
         char *text = f ? malloc(TMPL_FILE_MAX + 1) : NULL;
         size_t got = text ? fread(text, 1, TMPL_FILE_MAX + 1, f) : 0;
         if (!f) {

@@ -15,8 +15,7 @@
 #   rejects.jsonl         every stage's rejects, in stage order
 #   stats.jsonl           every stage's --stats line, in stage order
 #   messages/email.jsonl  the reminders sent (the email channel)
-# the stages' state files (enrich.db, match.db, emit.db) and optouts.csv,
-# the copy of the opt-out list eng-emit read. The export covers July 1-10,
+# and the stages' state files (enrich.db, match.db, emit.db). The export covers July 1-10,
 # 2024: both eng-match passes run with --now 2024-07-11T00:00:00Z, the
 # export's end, so that a cart abandoned in its last half hour gets its
 # reminder. Exit status 0 when the pipeline ran (the sample has one bad
@@ -34,7 +33,7 @@ now=2024-07-11T00:00:00Z
 rm -f "$out/events.jsonl" "$out/enriched.jsonl" "$out/actions.jsonl" \
       "$out/receipts.jsonl" "$out/merged.jsonl" "$out/conversions.jsonl" \
       "$out/rejects.jsonl" "$out/stats.jsonl" "$out/messages/email.jsonl" \
-      "$out/optouts.csv" "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
+      "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
       "$out"/rejects-*.jsonl "$out"/stderr-*.txt
 mkdir -p "$out/messages"
 
@@ -50,9 +49,8 @@ stage enrich eng-enrich -c "$here/enrich.yaml" --state "$out/enrich.db" \
 stage match eng-match --with-event --state "$out/match.db" --now "$now" \
     --rejects "$out/rejects-3-match.jsonl" -o "$out/actions.jsonl" \
     "$here/rules.yaml" "$out/enriched.jsonl"
-# In OUTDIR, so that the file sink's relative path lands there; eng-emit
-# reads the opt-out list relative to its working directory too.
-cp "$here/optouts.csv" "$out/optouts.csv"
+# In OUTDIR, so that the file sink's relative path lands there (the
+# opt-out list is relative to channels.yaml, beside it).
 (cd "$out" && stage emit eng-emit -c "$here/channels.yaml" \
     --state "$out/emit.db" --rejects "$out/rejects-4-emit.jsonl" \
     -o "$out/receipts.jsonl" "$out/actions.jsonl")

@@ -17,8 +17,7 @@
 #   cases.jsonl           the case queue (the case channel's file sink)
 #   messages/social.jsonl apologies sent as replies (the social channel)
 #   messages/email.jsonl  apologies sent by email (the email channel)
-# the stages' state files (enrich.db, match.db, emit.db) and optouts.csv,
-# the copy of the opt-out list eng-emit read. Exit status 0 when the
+# and the stages' state files (enrich.db, match.db, emit.db). Exit status 0 when the
 # pipeline ran (rejected records are expected: the sample has one); 2 when
 # a stage failed.
 set -eu
@@ -40,7 +39,7 @@ fi
 rm -f "$out/events.jsonl" "$out/scored.jsonl" "$out/enriched.jsonl" \
       "$out/actions.jsonl" "$out/receipts.jsonl" "$out/rejects.jsonl" \
       "$out/stats.jsonl" "$out/cases.jsonl" "$out/messages/social.jsonl" \
-      "$out/messages/email.jsonl" "$out/optouts.csv" \
+      "$out/messages/email.jsonl" \
       "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm \
       "$out"/rejects-*.jsonl "$out"/stderr-*.txt
 mkdir -p "$out/messages"
@@ -63,9 +62,8 @@ stage enrich eng-enrich -c "$here/enrich.yaml" --state "$out/enrich.db" \
 stage match eng-match --with-event --state "$out/match.db" \
     --rejects "$out/rejects-4-match.jsonl" -o "$out/actions.jsonl" \
     "$here/rules.yaml" "$out/enriched.jsonl"
-# In OUTDIR, so that the file sinks' relative paths land there; eng-emit
-# reads the opt-out list relative to its working directory too.
-cp "$here/optouts.csv" "$out/optouts.csv"
+# In OUTDIR, so that the file sinks' relative paths land there (the
+# opt-out list is relative to channels.yaml, beside it).
 (cd "$out" && stage emit eng-emit -c "$here/channels.yaml" \
     --state "$out/emit.db" --rejects "$out/rejects-5-emit.jsonl" \
     -o "$out/receipts.jsonl" "$out/actions.jsonl")
