@@ -15,9 +15,9 @@
 #   lexicon.tsv    eng-sentiment --add-lexicon  (optional)
 # A state directory STATEDIR holds one pipeline's state: enrich.db,
 # match.db, emit.db, the rejects of each stage (rejects/), and whatever the
-# file: sinks of channels.yaml write, since eng-emit runs there (relative
-# names in channels.yaml, such as file:email.jsonl or an opt-out file, are
-# relative to STATEDIR).
+# file: sinks of channels.yaml write, since eng-emit runs there (a relative
+# sink such as file:email.jsonl lands in STATEDIR; the files channels.yaml
+# reads, an opt-out list or templates, are relative to CONFDIR).
 #
 # POSIX sh has no PIPESTATUS, so each stage runs through eng_stage, which
 # notes an exit status above 1 (1 only means "some records rejected, the
