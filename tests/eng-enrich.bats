@@ -472,3 +472,23 @@ YAML
  1 "profile"
 OUT
 }
+
+@test "lookup: a series row whose time cannot be read is skipped with a warning, and the other keys still work (it crashed)" {
+    cfg 'lookup:
+  - file: w.csv
+    on: { city: city }
+    asof: { event: ts, file: observed_at }
+    into: context.weather'
+    # the only row of Phoenix has no usable time: no series for it at all
+    printf 'city,observed_at,temp_f\nPhoenix,not-a-time,100\nMiami,2024-07-01T10:00:00Z,91\n' > w.csv
+    printf '%s\n' '{"id":"e1","ts":"2024-07-01T11:00:00Z","customer":"c1","city":"Miami"}' \
+        '{"id":"e2","ts":"2024-07-01T11:00:00Z","customer":"c2","city":"Phoenix"}' > e.jsonl
+    run --separate-stderr eng-enrich -c c.yaml e.jsonl
+    assert_success
+    assert_equal "$stderr" "eng-enrich: w.csv: 1 row without a usable key or time skipped"
+    run jq -c '[.id, .context.weather.temp_f]' <<< "$output"
+    assert_output - <<'OUT'
+["e1",91]
+["e2",null]
+OUT
+}

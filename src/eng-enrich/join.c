@@ -290,8 +290,8 @@ static int load_row(void *ctx, json_t *obj, unsigned long line,
         return 0;
     }
     int created;
-    struct strmap_ent *e = strmap_put(&j->rows, k, (size_t)klen, &created);
     if (!j->asof) {
+        struct strmap_ent *e = strmap_put(&j->rows, k, (size_t)klen, &created);
         if (!created) {
             j->dups++;
             json_decref(e->val);
@@ -300,6 +300,8 @@ static int load_row(void *ctx, json_t *obj, unsigned long line,
         j->nrows++;
         return 0;
     }
+    /* the time first: a skipped row must not leave an entry without its
+     * series (series_finish would get NULL) */
     eng_time t;
     json_t *tv = json_object_get(obj, j->file_time);
     if (!json_is_string(tv) ||
@@ -309,6 +311,7 @@ static int load_row(void *ctx, json_t *obj, unsigned long line,
         json_decref(obj);
         return 0;
     }
+    struct strmap_ent *e = strmap_put(&j->rows, k, (size_t)klen, &created);
     struct series *s = e->val;
     if (!s) {
         if (!(s = calloc(1, sizeof *s)))
