@@ -471,6 +471,14 @@ int report_add_rec(struct report *r, const struct report_rec *rec,
 
 /* ---------------------------------------------------------------- finish */
 
+/* qsort, but an empty table may be NULL (qsort's arguments must not be) */
+static void sort(void *base, size_t n, size_t size,
+                 int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 static int cmp_time(const void *a, const void *b)
 {
     eng_time x = *(const eng_time *)a, y = *(const eng_time *)b;
@@ -499,8 +507,8 @@ static int converts_after(const eng_time *conv, size_t n, eng_time t, int64_t w)
 
 static void attribute(struct report *r, struct customer *c)
 {
-    qsort(c->sends, c->nsends, sizeof *c->sends, cmp_send);
-    qsort(c->conv, c->nconv, sizeof *c->conv, cmp_time);
+    sort(c->sends, c->nsends, sizeof *c->sends, cmp_send);
+    sort(c->conv, c->nconv, sizeof *c->conv, cmp_time);
     size_t s = 0;
     for (size_t i = 0; i < c->nconv; i++) {
         /* the latest send strictly before this conversion */
@@ -589,13 +597,13 @@ void report_finish(struct report *r)
     for (size_t i = 0; i < r->cust_map.cap; i++)
         if (r->cust_map.tab[i].key)
             attribute(r, r->cust_map.tab[i].val);
-    qsort(r->funnels, r->nfunnels, sizeof *r->funnels, cmp_funnel);
-    qsort(r->rules, r->nrules, sizeof *r->rules, cmp_lift);
-    qsort(r->volumes, r->nvolumes, sizeof *r->volumes, cmp_volume);
-    qsort(r->sents, r->nsents, sizeof *r->sents, cmp_sentagg);
-    qsort(r->topics, r->ntopics, sizeof *r->topics, cmp_sentagg);
-    qsort(r->toptotals, r->ntoptotals, sizeof *r->toptotals, cmp_negative);
-    qsort(r->rejs, r->nrejs, sizeof *r->rejs, cmp_rej);
+    sort(r->funnels, r->nfunnels, sizeof *r->funnels, cmp_funnel);
+    sort(r->rules, r->nrules, sizeof *r->rules, cmp_lift);
+    sort(r->volumes, r->nvolumes, sizeof *r->volumes, cmp_volume);
+    sort(r->sents, r->nsents, sizeof *r->sents, cmp_sentagg);
+    sort(r->topics, r->ntopics, sizeof *r->topics, cmp_sentagg);
+    sort(r->toptotals, r->ntoptotals, sizeof *r->toptotals, cmp_negative);
+    sort(r->rejs, r->nrejs, sizeof *r->rejs, cmp_rej);
 }
 
 void report_wilson(unsigned long long k, unsigned long long n, double *lo,
