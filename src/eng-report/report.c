@@ -242,12 +242,13 @@ static void add_receipt(struct report *r, const struct report_rec *rec,
     }
 }
 
-/* the --by group of an event: {"path":value,...} as compact JSON text,
- * "" without --by */
+/* the --by group of an event: {"path":value,...} as compact JSON text
+ * (the caller frees it); NULL without --by, the common case, so that an
+ * event costs no allocation for it */
 static char *group_of(const struct report *r, const json_t *ev)
 {
-    if (!r->nby)
-        return xstrdup("");
+    if (!r->nby || !ev)
+        return NULL;
     json_t *g = json_object();
     for (size_t i = 0; i < r->nby; i++) {
         json_t *v = eng_path_get(r->by[i], ev);
@@ -260,7 +261,7 @@ static char *group_of(const struct report *r, const json_t *ev)
     return s;
 }
 
-static struct sentagg *sent_entry(struct report *r, struct strmap *m,
+static struct sentagg *sent_entry(struct strmap *m,
                                   struct sentagg ***arr, size_t *n, size_t *cap,
                                   const char *period, const char *group,
                                   const char *topic)
@@ -282,8 +283,17 @@ static struct sentagg *sent_entry(struct report *r, struct strmap *m,
         PUSH(*arr, *n, *cap);
         (*arr)[(*n)++] = a;
     }
-    (void)r;
     return e->val;
+}
+
+/* counts one scored text into a */
+static void sent_count(struct sentagg *a, double compound, int neg, int pos)
+{
+    a->n++;
+    a->sum += compound;
+    a->negative += neg;
+    a->positive += pos;
+    a->neutral += !neg && !pos;
 }
 
 static void add_event(struct report *r, const struct report_rec *rec,
@@ -292,7 +302,8 @@ static void add_event(struct report *r, const struct report_rec *rec,
     const json_t *ev = rec->root;   /* NULL: no sentiment, topics or --by */
     char period[ENG_TIME_BUFSZ];
     eng_time_format(report_period(r, ts), period);
-    char *group = ev ? group_of(r, ev) : xstrdup("");
+    char *by = group_of(r, ev);
+    const char *group = by ? by : "";
     const char *ch = rec->channel;
     const char *type = rec->type;
     r->events++;
@@ -332,36 +343,23 @@ static void add_event(struct report *r, const struct report_rec *rec,
         const char *label = str_member(s, "label");
         int neg = label && strcmp(label, "negative") == 0;
         int pos = label && strcmp(label, "positive") == 0;
-        struct sentagg *a = sent_entry(r, &r->sent_map, &r->sents, &r->nsents,
-                                       &r->capsents, period, group, NULL);
-        a->n++;
-        a->sum += x;
-        a->negative += neg;
-        a->positive += pos;
-        a->neutral += !neg && !pos;
+        sent_count(sent_entry(&r->sent_map, &r->sents, &r->nsents,
+                              &r->capsents, period, group, NULL), x, neg, pos);
         const json_t *topics = json_object_get(ev, "topics");
         size_t i;
         const json_t *t;
         json_array_foreach(topics, i, t) {
             if (!json_is_string(t))
                 continue;
-            a = sent_entry(r, &r->topic_map, &r->topics, &r->ntopics,
-                           &r->captopics, period, group, json_string_value(t));
-            a->n++;
-            a->sum += x;
-            a->negative += neg;
-            a->positive += pos;
-            a->neutral += !neg && !pos;
-            a = sent_entry(r, &r->toptotal_map, &r->toptotals, &r->ntoptotals,
-                           &r->captoptotals, "", "", json_string_value(t));
-            a->n++;
-            a->sum += x;
-            a->negative += neg;
-            a->positive += pos;
-            a->neutral += !neg && !pos;
+            sent_count(sent_entry(&r->topic_map, &r->topics, &r->ntopics,
+                                  &r->captopics, period, group,
+                                  json_string_value(t)), x, neg, pos);
+            sent_count(sent_entry(&r->toptotal_map, &r->toptotals,
+                                  &r->ntoptotals, &r->captoptotals, "", "",
+                                  json_string_value(t)), x, neg, pos);
         }
     }
-    free(group);
+    free(by);
 }
 
 /* A reject's reason: its error without the parts that differ from record

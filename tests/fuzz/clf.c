@@ -11,6 +11,7 @@
 #include "clf.h"
 #include "clfin.h"
 #include "cli.h"
+#include "fuzz_src.h"
 #include "ingest.h"
 
 static struct eng_cli cli;
@@ -31,20 +32,6 @@ static void span_ok(const struct clf_span *sp, const char *s, size_t len)
 {
     if (sp->p && (sp->p < s || sp->p + sp->len > s + len))
         abort();
-}
-
-struct src {
-    const uint8_t *p;
-    size_t len, pos;
-};
-
-static long src_read(void *ctx, void *buf, size_t n)
-{
-    struct src *s = ctx;
-    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (long)k;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fuzz_src.h"
 #include "csvin.h"
 #include "ingest.h"
 
@@ -43,20 +44,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     devnull = open("/dev/null", O_WRONLY);
     return 0;
-}
-
-struct src {
-    const uint8_t *p;
-    size_t len, pos;
-};
-
-static long src_read(void *ctx, void *buf, size_t n)
-{
-    struct src *s = ctx;
-    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (long)k;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

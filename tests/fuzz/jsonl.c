@@ -14,24 +14,7 @@
 #include <unistd.h>
 
 #include "jsonl.h"
-
-struct src {
-    const uint8_t *p;
-    size_t len, pos, chunk;
-};
-
-static long src_read(void *ctx, void *buf, size_t n)
-{
-    struct src *s = ctx;
-    size_t k = s->len - s->pos;
-    if (k > n)
-        k = n;
-    if (k > s->chunk)
-        k = s->chunk;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (long)k;
-}
+#include "fuzz_src.h"
 
 static int devnull = -1;
 
