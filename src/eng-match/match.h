@@ -5,7 +5,8 @@
  * in; or, for -e, the value of one expression.
  *
  * Order of work for one event (RULES.md, "Order of work"):
- *   1. parse once with jansson; reject when not an object or ts is missing
+ *   1. parse once with jansson (only the members the rules read,
+ *      project.h); reject when not an object or ts is missing
  *      or unparsable (the reject counts once, whatever the rules); with
  *      --state, an event whose source {name, line} the state already
  *      consumed is skipped (state.c);
@@ -34,6 +35,7 @@
 #include "expr.h"
 #include "index.h"
 #include "jsonl.h"
+#include "project.h"
 #include "rejects.h"
 #include "rules.h"
 
@@ -49,6 +51,7 @@ struct matcher {
     int annotate, with_event;
     /* built by matcher_init */
     struct rule_index *ix;
+    struct projection proj;      /* the members the rules read */
     struct cep *cep;
     int64_t lateness_ms;
     struct mstate *state;        /* --state, or NULL */

@@ -124,6 +124,59 @@ int eng_expr_uses_alias(const struct eng_expr *e, size_t i)
     return i < e->n_aliases && e->alias_used[i];
 }
 
+/* eng_expr_paths: whether n is a chain of member names from the record
+ * (`f.g`, `event.f.g`, `a.f.g`); then keys, lens and *nk hold it. */
+static int member_chain(const struct node *n, const char **keys, size_t *lens,
+                        size_t *nk)
+{
+    if (n->kind == N_FIELD) {
+        keys[0] = n->name;
+        lens[0] = n->name_len;
+        *nk = 1;
+        return 1;
+    }
+    if (n->kind != N_SELECT && n->kind != N_HAS)
+        return 0;
+    const struct node *base = n->kids[0];
+    if (base->kind == N_RECORD || base->kind == N_ALIAS)
+        *nk = 0;
+    else if (!member_chain(base, keys, lens, nk))
+        return 0;
+    if (*nk < ENG_EXPR_MAX_PATH) {
+        keys[*nk] = n->name;
+        lens[(*nk)++] = n->name_len;
+    }
+    return 1;
+}
+
+/* 1 while every access to the record is through a member chain */
+static int walk_paths(const struct node *n,
+                      void (*add)(void *, const char *const *, const size_t *,
+                                  size_t),
+                      void *arg)
+{
+    const char *keys[ENG_EXPR_MAX_PATH];
+    size_t lens[ENG_EXPR_MAX_PATH], nk;
+    if (member_chain(n, keys, lens, &nk)) {
+        add(arg, keys, lens, nk);
+        return 1;
+    }
+    if (n->kind == N_RECORD || n->kind == N_ALIAS)
+        return 0;               /* the record itself, not a member */
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!walk_paths(n->kids[i], add, arg))
+            return 0;
+    return 1;
+}
+
+int eng_expr_paths(const struct eng_expr *e,
+                   void (*add)(void *arg, const char *const *keys,
+                               const size_t *lens, size_t n),
+                   void *arg)
+{
+    return walk_paths(e->root, add, arg);
+}
+
 /* A node naming a top-level field: `f` or `event.f`. */
 static const char *top_field(const struct node *n)
 {

@@ -74,6 +74,22 @@ const char *eng_expr_text(const struct eng_expr *e);
  * (eng-match --check: a step condition must not name its own alias.) */
 int eng_expr_uses_alias(const struct eng_expr *e, size_t i);
 
+/* What of the record e can read, for callers that parse only that
+ * (eng-match's projection): calls add(arg, keys, lens, n) for each member
+ * path e reads, as `f.g.h`, `event.f.g`, `has(event.f.g)` or, through an
+ * alias, `a.f.g` (an alias is another record of the same shape). Each path
+ * stands for the whole value found there; a path may come more than once,
+ * and paths deeper than ENG_EXPR_MAX_PATH are cut to that length (a
+ * shorter path asks for more, never less). Returns 1 when those paths are
+ * all e can read, 0 when e reads the record (or an alias) as a whole
+ * (`event`, `event[k]`, `"f" in event`, `size(a)`): then the caller needs
+ * every member. */
+#define ENG_EXPR_MAX_PATH 16
+int eng_expr_paths(const struct eng_expr *e,
+                   void (*add)(void *arg, const char *const *keys,
+                               const size_t *lens, size_t n),
+                   void *arg);
+
 /* For the rule index: the top-level &&-conjuncts of e of the form
  * FIELD == "literal" or FIELD == int literal (either operand order), where
  * FIELD is a top-level field of the record, written as a bare name (`type`)

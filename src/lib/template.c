@@ -428,6 +428,15 @@ size_t eng_template_nfields(const struct eng_template *t)
     return t->nfields;
 }
 
+const struct eng_path *eng_template_field(const struct eng_template *t,
+                                          size_t i)
+{
+    for (size_t k = 0; k < t->nparts; k++)
+        if (t->parts[k].path && i-- == 0)
+            return t->parts[k].path;
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- render */
 
 const json_t *eng_template_lookup(const struct eng_path *p,

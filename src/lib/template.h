@@ -74,6 +74,11 @@ int eng_template_is_literal(const struct eng_template *t);
 /* Number of placeholders. */
 size_t eng_template_nfields(const struct eng_template *t);
 
+/* The path of placeholder i (0 <= i < eng_template_nfields(t)), borrowed
+ * from t: for callers that need to know what a template reads. */
+const struct eng_path *eng_template_field(const struct eng_template *t,
+                                          size_t i);
+
 /* Appends the rendering of t in scope to out, escaped for esc. Adds the
  * number of missing values to *missing (when not NULL). Returns 0, or -1
  * when memory ran out (out keeps what was appended). */
