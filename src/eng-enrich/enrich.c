@@ -26,10 +26,53 @@
 
 static struct strmap bad_zones;
 
+/* What of an event the config reads (lib/project.h): the key and ids, the
+ * join and lookup keys and times, the places' coordinates, the aggregates'
+ * fields and conditions, the segments, the time-zone path; and what
+ * eng-enrich reads itself (ts, id; profile and context, to replace them).
+ * ENG_ENRICH_PARSE_WHOLE=1 in the environment parses every line whole (the
+ * tests' reference). */
+static void config_projection(struct eng_projection *p,
+                              const struct enrich_config *cfg)
+{
+    eng_projection_init(p);
+    const char *off = getenv("ENG_ENRICH_PARSE_WHOLE");
+    p->whole = off && strcmp(off, "1") == 0;
+    static const char *const own[] = { "ts", "id", "profile", "context" };
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        eng_projection_add_name(p, own[i]);
+    eng_projection_add_path(p, cfg->key, 0);
+    for (size_t i = 0; i < cfg->nids; i++)
+        eng_projection_add_path(p, cfg->id_paths[i], 0);
+    for (size_t i = 0; i < cfg->njoins; i++) {
+        eng_projection_add_path(p, cfg->joins[i]->ev_key, 0);
+        if (cfg->joins[i]->ev_time)
+            eng_projection_add_path(p, cfg->joins[i]->ev_time, 0);
+    }
+    if (cfg->places) {
+        eng_projection_add_path(p, cfg->places->ev_lat, 0);
+        eng_projection_add_path(p, cfg->places->ev_lon, 0);
+    }
+    for (size_t i = 0; i < cfg->naggs; i++) {
+        const struct agg_def *a = &cfg->aggs[i];
+        if (a->field)
+            eng_projection_add_path(p, a->field, 0);
+        for (size_t k = 0; k < a->nrfields; k++)
+            eng_projection_add_path(p, a->rfields[k], 0);
+        eng_projection_add_expr(p, a->when);
+    }
+    for (size_t i = 0; i < cfg->nsegs; i++)
+        eng_projection_add_expr(p, cfg->segs[i].expr);
+    if (cfg->tz_path && !cfg->tz_from_profile)
+        eng_projection_add_path(p, cfg->tz_path, 0);
+    eng_projection_done(p);
+}
+
 void enricher_init(struct enricher *e)
 {
     if (!(e->ctx = eng_expr_ctx_new()))
         abort();
+    config_projection(&e->proj, e->cfg);
     identity_init(&e->id, e->cfg);
     e->watermark = INT64_MIN;
 }
@@ -45,6 +88,7 @@ void enricher_free(struct enricher *e)
     strmap_free(&e->gone, NULL);
     strmap_free(&bad_zones, NULL);
     identity_free(&e->id);
+    eng_projection_free(&e->proj);
     if (e->ctx)
         eng_expr_ctx_free(e->ctx);
     free(e->buf);
@@ -298,6 +342,26 @@ static void write_context(struct enricher *e, struct jbuf *b, const json_t *ev,
 
 /* ---------------------------------------------------------------- events */
 
+/* The event to re-serialise when only its projection was parsed: the whole
+ * line, with what enricher_line changed on the projection (the canonical
+ * key and "identity" after a rewrite), without "profile" and "context". */
+static json_t *whole_event(struct enricher *e, const struct eng_line *ln,
+                           json_t *proj, int rewrite)
+{
+    json_t *ev = json_loadb(ln->data, ln->len, 0, NULL);
+    if (!ev)
+        abort();    /* the projection's scan accepted the line */
+    if (rewrite) {
+        json_object_set(ev, "identity", json_object_get(proj, "identity"));
+        json_t *k = eng_path_get(e->cfg->key, proj);
+        if (k)      /* as on the projection: a failed set leaves it */
+            eng_path_set(e->cfg->key, ev, json_incref(k), NULL);
+    }
+    json_object_del(ev, "profile");
+    json_object_del(ev, "context");
+    return ev;
+}
+
 int enricher_line(struct enricher *e, struct eng_reader *rd,
                   const struct eng_line *ln)
 {
@@ -321,7 +385,12 @@ int enricher_line(struct enricher *e, struct eng_reader *rd,
                  ln->bad_utf8_at + 1);
         return reject(e, rd, ln, why);
     }
-    json_t *ev = json_loadb(ln->data, ln->len, 0, &je);
+    /* the members the config reads, else (or for jansson's message on a
+     * bad line) the whole line */
+    json_t *ev = eng_projection_parse(&e->proj, ln->data, ln->len);
+    int projected = ev != NULL;
+    if (!ev)
+        ev = json_loadb(ln->data, ln->len, 0, &je);
     if (!ev) {
         snprintf(why, sizeof why, "invalid JSON at column %d: %s", je.column,
                  je.text);
@@ -446,9 +515,12 @@ int enricher_line(struct enricher *e, struct eng_reader *rd,
     const char *line = ln->data;
     size_t len = ln->len;
     if (rewrite || conflict) {
+        json_t *whole = projected ? whole_event(e, ln, ev, rewrite) : ev;
         len = 0;
-        dump_into(&e->buf, &len, &e->cap, ev, JSON_COMPACT);
+        dump_into(&e->buf, &len, &e->cap, whole, JSON_COMPACT);
         line = e->buf;
+        if (whole != ev)
+            json_decref(whole);
     }
     e->out_n++;
     rc = eng_writer_splice(e->out, line, len, b->data, b->len);

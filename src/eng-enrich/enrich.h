@@ -23,6 +23,7 @@
 #include "jsonl.h"
 #include "jsonout.h"
 #include "profile.h"
+#include "project.h"
 #include "rejects.h"
 #include "store.h"
 #include "strmap.h"
@@ -40,6 +41,7 @@ struct enricher {
     struct strmap gone;         /* customers merged away (store deletes) */
     struct identity id;
     struct eng_expr_ctx *ctx;
+    struct eng_projection proj; /* the members the config reads */
     int64_t ttl_ms;             /* --state-ttl; 0: keep every profile */
     eng_time watermark;         /* latest event time seen (all runs) */
     int store_failed;           /* a store read failed: stop (exit 3) */

@@ -58,7 +58,7 @@ void matcher_init(struct matcher *m)
 {
     if (!(m->ctx = eng_expr_ctx_new()))
         abort();
-    projection_init(&m->proj, m->rs, m->with_event);
+    match_projection_init(&m->proj, m->rs, m->with_event);
     if (!m->rs)
         return;
     m->ix = rule_index_new(m->rs);
@@ -72,7 +72,7 @@ void matcher_free(struct matcher *m)
     free_scratch(m);
     rule_index_free(m->ix);
     cep_free(m->cep);
-    projection_free(&m->proj);
+    eng_projection_free(&m->proj);
     if (m->ctx)
         eng_expr_ctx_free(m->ctx);
     action_bufs_free(&m->ab);
@@ -233,8 +233,8 @@ int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
     alloc_scratch(m);
     rule_index_free(m->ix);
     m->ix = rule_index_new(m->rs);
-    projection_free(&m->proj);
-    projection_init(&m->proj, m->rs, m->with_event);
+    eng_projection_free(&m->proj);
+    match_projection_init(&m->proj, m->rs, m->with_event);
     rules_free(old);
     free(old);
     if (m->state && mstate_rules_changed(m->state, err) < 0)
@@ -278,7 +278,7 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
     }
     /* the members the rules read, else (or for jansson's message on a bad
      * line) the whole line */
-    json_t *ev = projection_parse(&m->proj, ln->data, ln->len);
+    json_t *ev = eng_projection_parse(&m->proj, ln->data, ln->len);
     if (!ev)
         ev = json_loadb(ln->data, ln->len, 0, &je);
     if (!ev) {

@@ -35,7 +35,7 @@
 #include "expr.h"
 #include "index.h"
 #include "jsonl.h"
-#include "project.h"
+#include "rulepaths.h"
 #include "rejects.h"
 #include "rules.h"
 
@@ -51,7 +51,7 @@ struct matcher {
     int annotate, with_event;
     /* built by matcher_init */
     struct rule_index *ix;
-    struct projection proj;      /* the members the rules read */
+    struct eng_projection proj;  /* the members the rules read */
     struct cep *cep;
     int64_t lateness_ms;
     struct mstate *state;        /* --state, or NULL */

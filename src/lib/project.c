@@ -1,24 +1,23 @@
-/* project: the members the rules read, parsed alone (project.h).
+/* project: the member paths a tool reads, parsed alone (project.h).
  *
  * The wanted members form a tree: a node is either wanted whole (parse its
- * value) or by some of its members (scan its object, go down). A value that
- * is not an object where members are wanted is taken whole, so a condition
- * that selects into a string or a list fails exactly as on the whole event.
+ * value) or by some of its members (scan its object, go down).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonscan.h"
 #include "project.h"
 
-struct wnode {
+struct eng_wnode {
     char *name;
     int whole;                  /* the value at this path, all of it */
-    struct wnode *kids;         /* else: the members wanted below */
+    struct eng_wnode *kids;     /* else: the members wanted below */
     size_t n;
     struct eng_json_member *want;   /* scan scratch, one per kid */
 };
 
-static void wnode_free(struct wnode *w)
+static void wnode_free(struct eng_wnode *w)
 {
     for (size_t i = 0; i < w->n; i++)
         wnode_free(&w->kids[i]);
@@ -30,13 +29,13 @@ static void wnode_free(struct wnode *w)
     w->n = 0;
 }
 
-static struct wnode *kid(struct wnode *w, const char *name, size_t len)
+static struct eng_wnode *kid(struct eng_wnode *w, const char *name, size_t len)
 {
     for (size_t i = 0; i < w->n; i++)
         if (strlen(w->kids[i].name) == len &&
             memcmp(w->kids[i].name, name, len) == 0)
             return &w->kids[i];
-    struct wnode *k = realloc(w->kids, (w->n + 1) * sizeof *k);
+    struct eng_wnode *k = realloc(w->kids, (w->n + 1) * sizeof *k);
     if (!k || !(k[w->n].name = malloc(len + 1)))
         abort();
     w->kids = k;
@@ -50,11 +49,14 @@ static struct wnode *kid(struct wnode *w, const char *name, size_t len)
     return k;
 }
 
-/* wants the whole value at keys[0..n) */
-static void add_path(struct projection *p, const char *const *keys,
-                     const size_t *lens, size_t n)
+void eng_projection_add(struct eng_projection *p, const char *const *keys,
+                        const size_t *lens, size_t n)
 {
-    struct wnode *w = p->root;
+    if (n == 0) {           /* the record itself */
+        p->whole = 1;
+        return;
+    }
+    struct eng_wnode *w = p->root;
     for (size_t i = 0; i < n && !w->whole; i++)
         w = kid(w, keys[i], lens[i]);
     if (!w->whole) {
@@ -70,18 +72,17 @@ static void add_path(struct projection *p, const char *const *keys,
 static void add_expr_path(void *arg, const char *const *keys,
                           const size_t *lens, size_t n)
 {
-    add_path(arg, keys, lens, n);
+    eng_projection_add(arg, keys, lens, n);
 }
 
-static void add_expr(struct projection *p, const struct eng_expr *e)
+void eng_projection_add_expr(struct eng_projection *p, const struct eng_expr *e)
 {
     if (e && !eng_expr_paths(e, add_expr_path, p))
         p->whole = 1;
 }
 
-/* a path of names, up to its first index step; skip names before it */
-static void add_eng_path(struct projection *p, const struct eng_path *path,
-                         size_t skip)
+void eng_projection_add_path(struct eng_projection *p,
+                             const struct eng_path *path, size_t skip)
 {
     const char *keys[ENG_EXPR_MAX_PATH];
     size_t lens[ENG_EXPR_MAX_PATH], n = 0, len = eng_path_len(path);
@@ -94,35 +95,16 @@ static void add_eng_path(struct projection *p, const struct eng_path *path,
     if (n == 0)
         p->whole = 1;   /* {{event}}, {{[0]}}: the record as a whole */
     else
-        add_path(p, keys, lens, n);
+        eng_projection_add(p, keys, lens, n);
 }
 
-/* A template path resolves as `event.f...`, then `alias.f...` (another
- * event, parsed the same way), then `f...` (RULES.md, Templates). */
-static void add_template(struct projection *p, const struct rule *r,
-                         const struct eng_template *t)
+void eng_projection_add_name(struct eng_projection *p, const char *name)
 {
-    for (size_t i = 0; t && i < eng_template_nfields(t); i++) {
-        const struct eng_path *path = eng_template_field(t, i);
-        const char *k0 = eng_path_key(path, 0);
-        int via = k0 && strcmp(k0, "event") == 0;
-        for (size_t a = 0; k0 && !via && a < r->naliases; a++)
-            via = strcmp(k0, r->aliases[a]) == 0;
-        add_eng_path(p, path, via ? 1 : 0);
-    }
+    size_t len = strlen(name);
+    eng_projection_add(p, &name, &len, 1);
 }
 
-static void add_pnode(struct projection *p, const struct rule *r,
-                      const struct pnode *pn)
-{
-    if (pn->kind == PN_TMPL)
-        add_template(p, r, pn->tmpl);
-    for (size_t i = 0; (pn->kind == PN_OBJ || pn->kind == PN_ARR) && i < pn->n;
-         i++)
-        add_pnode(p, r, &pn->kids[i]);
-}
-
-static void make_want(struct wnode *w)
+static void make_want(struct eng_wnode *w)
 {
     if (w->whole)
         return;
@@ -134,42 +116,26 @@ static void make_want(struct wnode *w)
     }
 }
 
-void projection_init(struct projection *p, const struct ruleset *rs,
-                     int with_event)
+void eng_projection_init(struct eng_projection *p)
 {
-    memset(p, 0, sizeof *p);
+    p->whole = 0;
     if (!(p->root = calloc(1, sizeof *p->root)))
         abort();
-    /* ENG_MATCH_PARSE_WHOLE=1: the tests' reference (eng-match(1)) */
-    const char *off = getenv("ENG_MATCH_PARSE_WHOLE");
-    p->whole = !rs || with_event || (off && strcmp(off, "1") == 0);
-    /* what eng-match itself reads: the time, the trigger id, the action's
-     * customer, the --state high-water mark */
-    static const char *const own[] = { "ts", "id", "customer", "source" };
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
-        size_t len = strlen(own[i]);
-        add_path(p, &own[i], &len, 1);
-    }
-    for (size_t i = 0; rs && i < rs->n && !p->whole; i++) {
-        const struct rule *r = &rs->rules[i];
-        add_expr(p, r->when);
-        for (size_t s = 0; s < r->nsteps; s++)
-            add_expr(p, r->steps[s].when);
-        if (r->key)
-            add_eng_path(p, r->key, 0);
-        add_template(p, r, r->channel);
-        add_pnode(p, r, &r->payload);
-    }
+}
+
+void eng_projection_done(struct eng_projection *p)
+{
     make_want(p->root);
 }
 
-void projection_free(struct projection *p)
+void eng_projection_free(struct eng_projection *p)
 {
     if (p->root) {
         wnode_free(p->root);
         free(p->root);
     }
-    memset(p, 0, sizeof *p);
+    p->root = NULL;
+    p->whole = 0;
 }
 
 /* One member's value, parsed as jansson parses it in place. */
@@ -193,7 +159,7 @@ static json_t *member_value(const struct eng_json_member *m)
 }
 
 /* The object s[0..len) with only w's members; NULL: parse it whole. */
-static json_t *parse_object(struct wnode *w, const char *s, size_t len)
+static json_t *parse_object(struct eng_wnode *w, const char *s, size_t len)
 {
     struct eng_json_scan sc;
     if (eng_json_scan(s, len, w->want, w->n, &sc) < 0 || !sc.is_object ||
@@ -220,7 +186,8 @@ static json_t *parse_object(struct wnode *w, const char *s, size_t len)
     return obj;
 }
 
-json_t *projection_parse(struct projection *p, const char *s, size_t len)
+json_t *eng_projection_parse(struct eng_projection *p, const char *s,
+                             size_t len)
 {
-    return p->whole ? NULL : parse_object(p->root, s, len);
+    return p->whole || p->root->whole ? NULL : parse_object(p->root, s, len);
 }
