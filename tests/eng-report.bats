@@ -25,7 +25,7 @@ metric() {
     run --separate-stderr eng-report --stats events.jsonl actions.jsonl receipts.jsonl rejects.jsonl
     assert_success
     assert_line --index 0 '{"metric":"inputs","records":31,"events":10,"actions":9,"receipts":9,"rejects":3,"filtered":0,"rejected":0}'
-    assert_equal "$stderr" '{"tool":"eng-report","in":31,"out":31,"rejected":0,"events":10,"actions":9,"receipts":9,"rejects":3,"filtered":0}'
+    assert_equal "$stderr" '{"tool":"eng-report","in":31,"out":31,"rejected":0,"events":10,"actions":9,"receipts":9,"rejects":3,"filtered":0,"late":0}'
 }
 
 @test "report: funnel per rule and channel, conversions by last touch within the attribution window" {

@@ -19,7 +19,7 @@
 
 enum {
     OPT_CONVERSION = 0x2000, OPT_ATTRIBUTION, OPT_WINDOW, OPT_SINCE,
-    OPT_UNTIL, OPT_BY, OPT_HTML, OPT_FORMAT, OPT_TITLE
+    OPT_UNTIL, OPT_BY, OPT_HTML, OPT_FORMAT, OPT_TITLE, OPT_LATENESS
 };
 
 static const struct option longopts[] = {
@@ -32,6 +32,7 @@ static const struct option longopts[] = {
     {"html", required_argument, NULL, OPT_HTML},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"title", required_argument, NULL, OPT_TITLE},
+    {"lateness", required_argument, NULL, OPT_LATENESS},
     ENG_CLI_LONGOPTS,
     {NULL, 0, NULL, 0}
 };
@@ -49,6 +50,8 @@ static void usage(void)
 "\n"
 "      --conversion TYPE  event type that is a conversion (default purchase)\n"
 "      --attribution DUR  a send's conversion window (default 7d)\n"
+"      --lateness DUR     how far behind in time records may come (default\n"
+"                         1d); attribution settles what is older\n"
 "      --window DUR       length of the periods (default 1d)\n"
 "      --since TS         only records at or after TS (RFC 3339)\n"
 "      --until TS         only records before TS\n"
@@ -126,32 +129,96 @@ static int one_line(struct run *ru, const struct eng_line *ln, const char *src)
     return eng_rejects_over_limit(ru->rej) ? -1 : 0;
 }
 
-static void run_file(struct run *ru, const char *path)
-{
-    int fd = STDIN_FILENO;
-    if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        eng_error_set(&ru->err, "%s: %s", path, strerror(errno));
-        ru->fatal = ENG_EXIT_RUNTIME;
-        return;
-    }
-    struct eng_reader *rd = eng_reader_new(fd, path, ru->cli.max_line);
-    if (!rd)
-        abort();
+/* One input of the merge: its reader and its current line. */
+struct input {
+    const char *path;
+    int fd;
+    struct eng_reader *rd;
     struct eng_line ln;
+    int has;                    /* ln holds a line not yet counted */
+    eng_time ts;                /* its "ts" (INT64_MIN: none found) */
+};
+
+/* The time of the line's first "ts":"..." member, for the merge's order
+ * only (counting parses the record properly); INT64_MIN when there is
+ * none, so rejects records and bad lines go first. */
+static eng_time line_ts(const struct eng_line *ln)
+{
+    const char *end = ln->data + ln->len;
+    const char *p = memmem(ln->data, ln->len, "\"ts\":\"", 6);
+    if (!p)
+        return INT64_MIN;
+    p += 6;
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    eng_time t;
+    if (!q || eng_time_parse_rfc3339(p, (size_t)(q - p), &t) < 0)
+        return INT64_MIN;
+    return t;
+}
+
+/* Reads in's next line. Returns 0, or -1 with ru->fatal set. */
+static int advance(struct run *ru, struct input *in)
+{
     struct eng_error err;
-    int rc;
-    while (!eng_signal_pending() && (rc = eng_reader_next(rd, &ln, &err)) == 1) {
-        if (one_line(ru, &ln, path) < 0)
-            break;
-        eng_progress_tick(&ru->cli, ru->rep.in, ru->rep.rejected);
-    }
-    if (!ru->fatal && !eng_signal_pending() && rc < 0) {
+    int rc = eng_reader_next(in->rd, &in->ln, &err);
+    in->has = rc == 1;
+    if (rc < 0) {
         ru->err = err;
         ru->fatal = ENG_EXIT_RUNTIME;
+        return -1;
     }
-    eng_reader_free(rd);
-    if (fd != STDIN_FILENO)
-        close(fd);
+    if (in->has)
+        in->ts = in->ln.too_long ? INT64_MIN : line_ts(&in->ln);
+    return 0;
+}
+
+/* Counts every line of the n inputs, merged by time: each file is in time
+ * order as eng tools write them (events, actions, receipts), so the merge
+ * hands attribution one stream in time order and lets it settle as it goes
+ * (report.c) instead of keeping every send and conversion. Ties go to the
+ * earlier file. */
+static void run_inputs(struct run *ru, const char *const *paths, size_t n)
+{
+    struct input *in = calloc(n, sizeof *in);
+    if (!in)
+        abort();
+    size_t opened = 0;
+    for (; opened < n; opened++) {
+        struct input *x = &in[opened];
+        x->path = paths[opened];
+        x->fd = STDIN_FILENO;
+        if (strcmp(x->path, "-") != 0 &&
+            (x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0) {
+            eng_error_set(&ru->err, "%s: %s", x->path, strerror(errno));
+            ru->fatal = ENG_EXIT_RUNTIME;
+            break;
+        }
+        if (!(x->rd = eng_reader_new(x->fd, x->path, ru->cli.max_line)))
+            abort();
+        if (advance(ru, x) < 0) {
+            opened++;
+            break;
+        }
+    }
+    while (!ru->fatal && !eng_signal_pending()) {
+        struct input *next = NULL;
+        for (size_t i = 0; i < opened; i++)
+            if (in[i].has && (!next || in[i].ts < next->ts))
+                next = &in[i];
+        if (!next)
+            break;
+        if (one_line(ru, &next->ln, next->path) < 0)
+            break;
+        eng_progress_tick(&ru->cli, ru->rep.in, ru->rep.rejected);
+        if (advance(ru, next) < 0)
+            break;
+    }
+    for (size_t i = 0; i < opened; i++) {
+        eng_reader_free(in[i].rd);
+        if (in[i].fd != STDIN_FILENO)
+            close(in[i].fd);
+    }
+    free(in);
 }
 
 static int parse_time_opt(const char *name, const char *arg, eng_time *t)
@@ -223,7 +290,7 @@ int main(int argc, char **argv)
 {
     struct run ru;
     memset(&ru, 0, sizeof ru);
-    const char *html = NULL, *title = "eng report";
+    const char *html = NULL, *title = "eng report", *lateness_text = "1d";
     char *by_copy = NULL;
     /* records: 1 JSON-lines, 2 text, 0 none; -1 until decided */
     int opt, status = 0, records = -1;
@@ -237,6 +304,11 @@ int main(int argc, char **argv)
         case OPT_ATTRIBUTION:
             if (parse_dur_opt("--attribution", optarg, &ru.rep.attribution_ms) < 0)
                 goto usage;
+            break;
+        case OPT_LATENESS:
+            if (parse_dur_opt("--lateness", optarg, &ru.rep.lateness_ms) < 0)
+                goto usage;
+            lateness_text = optarg;
             break;
         case OPT_WINDOW:
             if (parse_dur_opt("--window", optarg, &ru.rep.window_ms) < 0)
@@ -303,12 +375,18 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    static const char *const stdin_only[] = { "-" };
     if (optind >= argc)
-        run_file(&ru, "-");
-    for (int i = optind; i < argc && !ru.fatal && !eng_signal_pending() &&
-                         !eng_rejects_over_limit(ru.rej); i++)
-        run_file(&ru, argv[i]);
+        run_inputs(&ru, stdin_only, 1);
+    else
+        run_inputs(&ru, (const char *const *)argv + optind,
+                   (size_t)(argc - optind));
     eng_progress_done(&ru.cli);
+    if (ru.rep.late && !ru.cli.quiet)
+        eng_warn("%llu sends or conversions came more than --lateness (%s) "
+                 "behind later records: their attribution is approximate "
+                 "(give the files as arguments, they are merged by time, or "
+                 "raise --lateness)", ru.rep.late, lateness_text);
     status = ru.fatal;
     if (status) {
         eng_msg("%s", ru.err.msg);
@@ -347,11 +425,12 @@ int main(int argc, char **argv)
         eng_msg("%s", ru.err.msg);
         status = ENG_EXIT_RUNTIME;
     }
-    json_t *extra = json_pack("{sIsIsIsIsI}", "events", (json_int_t)ru.rep.events,
+    json_t *extra = json_pack("{sIsIsIsIsIsI}", "events", (json_int_t)ru.rep.events,
                               "actions", (json_int_t)ru.rep.actions,
                               "receipts", (json_int_t)ru.rep.receipts,
                               "rejects", (json_int_t)ru.rep.rejects,
-                              "filtered", (json_int_t)ru.rep.filtered);
+                              "filtered", (json_int_t)ru.rep.filtered,
+                              "late", (json_int_t)ru.rep.late);
     eng_cli_print_stats(&ru.cli, ru.rep.in, ru.rep.in - ru.rep.rejected,
                         ru.rep.rejected, extra);
     json_decref(extra);

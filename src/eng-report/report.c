@@ -8,6 +8,15 @@
  *      (--attribution, default 7d) older: send.ts < conv.ts <= send.ts + W;
  *   3. a send is "converted" when at least one conversion is credited to it;
  *      the funnel counts converted sends, and conversions credited.
+ * Settling (settle_all): records may come up to the lateness (--lateness,
+ * default 1d) behind the latest time seen. So at horizon H = latest -
+ * lateness every conversion before H is final (no send before it can still
+ * come) and is credited and dropped, and every send with ts + W < H is
+ * dropped (no conversion it could reach can still come). Settling runs when
+ * the lists grow past trim_at entries, and at the end with H = +infinity:
+ * with input in time order (within the lateness) the result is that of
+ * keeping everything; a record that comes behind the horizon is counted in
+ * `late` and its attribution may be off (main.c warns).
  * Lift, per rule (campaign): a customer is treated when the rule sent them
  * a message, control when the rule's message was held back as
  * control-group and never sent; either converts when a conversion falls in
@@ -56,6 +65,33 @@ void report_init(struct report *r)
     r->conversion_type = "purchase";
     r->attribution_ms = WEEK_MS;
     r->window_ms = DAY_MS;
+    r->lateness_ms = DAY_MS;
+    r->latest = r->horizon = NONE;
+    r->trim_at = REPORT_TRIM_AT;
+    const char *t = getenv("ENG_REPORT_TRIM_AT");
+    if (t && atol(t) > 0)
+        r->trim_at = (size_t)atol(t);
+}
+
+static void settle_all(struct report *r, eng_time horizon);
+
+/* A send, conversion or hold-back at ts: the latest time, late records, and
+ * settling when the lists have grown. */
+static void attribution_time(struct report *r, eng_time ts, int grew)
+{
+    if (ts > r->latest)
+        r->latest = ts;
+    if (ts < r->horizon)
+        r->late++;
+    r->pending += grew;
+    if (r->pending >= r->trim_at) {
+        eng_time h;
+        if (__builtin_sub_overflow(r->latest, r->lateness_ms, &h))
+            h = NONE;
+        settle_all(r, h);
+        if (r->pending >= r->trim_at / 2)   /* dense: let the lists grow */
+            r->trim_at *= 2;
+    }
 }
 
 eng_time report_period(const struct report *r, eng_time t)
@@ -159,6 +195,7 @@ static struct exposure *exposure_of(struct customer *c, struct lift *rule)
     struct exposure *x = &c->exp[c->nexp++];
     x->rule = rule;
     x->first_sent = x->first_control = NONE;
+    x->sent_converted = x->control_converted = 0;
     return x;
 }
 
@@ -221,16 +258,20 @@ static void add_receipt(struct report *r, const struct report_rec *rec,
         f->sent++;
         if (c) {
             PUSH(c->sends, c->nsends, c->capsends);
-            c->sends[c->nsends++] = (struct send){ .ts = ts, .cell = f };
+            c->sends[c->nsends++] = (struct send){ .ts = ts, .cell = f,
+                                                  .seq = r->nsent_seen++ };
             if (x->first_sent == NONE || ts < x->first_sent)
                 x->first_sent = ts;
+            attribution_time(r, ts, 1);
         }
     } else if (strcmp(status, "suppressed") == 0) {
         f->suppressed++;
         count_reason(f, reason ? reason : "(none)");
-        if (x && reason && strcmp(reason, "control-group") == 0 &&
-            (x->first_control == NONE || ts < x->first_control))
-            x->first_control = ts;
+        if (x && reason && strcmp(reason, "control-group") == 0) {
+            if (x->first_control == NONE || ts < x->first_control)
+                x->first_control = ts;
+            attribution_time(r, ts, 0);
+        }
     } else if (strcmp(status, "deferred") == 0) {
         f->deferred++;
     } else if (strcmp(status, "failed") == 0) {
@@ -334,6 +375,7 @@ static void add_event(struct report *r, const struct report_rec *rec,
         struct customer *c = customer_entry(r, cust);
         PUSH(c->conv, c->nconv, c->capconv);
         c->conv[c->nconv++] = ts;
+        attribution_time(r, ts, 1);
     }
 
     const json_t *s = ev ? json_object_get(ev, "sentiment") : NULL;
@@ -483,56 +525,100 @@ static int cmp_time(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* by time, then arrival: the last touch among sends of one instant is the
+ * one read last, whenever the lists were settled */
 static int cmp_send(const void *a, const void *b)
 {
     const struct send *x = a, *y = b;
-    return (x->ts > y->ts) - (x->ts < y->ts);
+    if (x->ts != y->ts)
+        return (x->ts > y->ts) - (x->ts < y->ts);
+    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Returns 1 when a conversion time lies in (t, t + w]. conv is sorted. */
-static int converts_after(const eng_time *conv, size_t n, eng_time t, int64_t w)
-{
-    size_t lo = 0, hi = n;          /* first conv > t */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (conv[mid] <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && conv[lo] <= t + w;
-}
+/* Shrinks an array whose use fell under a quarter of its capacity. */
+#define SHRINK(arr, n, cap) do { \
+        if ((cap) > 16 && (n) < (cap) / 4) { \
+            (cap) = (n) > 8 ? (n) * 2 : 16; \
+            (arr) = xrealloc((arr), (cap) * sizeof *(arr)); \
+        } \
+    } while (0)
 
-static void attribute(struct report *r, struct customer *c)
+/* Settles customer c up to horizon h: credits each conversion before h to
+ * the latest send strictly before it within the window, marks the
+ * exposures it converts, drops those conversions and the sends that no
+ * conversion at or after h can reach (ts + W < h). */
+static void settle(struct report *r, struct customer *c, eng_time h)
 {
+    size_t before = c->nsends + c->nconv;
     sort(c->sends, c->nsends, sizeof *c->sends, cmp_send);
     sort(c->conv, c->nconv, sizeof *c->conv, cmp_time);
-    size_t s = 0;
-    for (size_t i = 0; i < c->nconv; i++) {
+    const int64_t w = r->attribution_ms;
+    size_t s = 0, i;
+    for (i = 0; i < c->nconv && c->conv[i] < h; i++) {
+        eng_time t = c->conv[i];
         /* the latest send strictly before this conversion */
-        while (s < c->nsends && c->sends[s].ts < c->conv[i])
+        while (s < c->nsends && c->sends[s].ts < t)
             s++;
-        if (s == 0)
-            continue;
-        struct send *last = &c->sends[s - 1];
-        if (c->conv[i] - last->ts > r->attribution_ms)
-            continue;
-        last->cell->conversions++;
-        if (!last->credited) {
-            last->credited = 1;
-            last->cell->converted++;
+        if (s > 0 && t - c->sends[s - 1].ts <= w) {
+            struct send *last = &c->sends[s - 1];
+            last->cell->conversions++;
+            if (!last->credited) {
+                last->credited = 1;
+                last->cell->converted++;
+            }
+        }
+        /* lift: a conversion in (first exposure, first exposure + W] */
+        for (size_t k = 0; k < c->nexp; k++) {
+            struct exposure *x = &c->exp[k];
+            if (x->first_sent != NONE && x->first_sent < t &&
+                t - x->first_sent <= w)
+                x->sent_converted = 1;
+            if (x->first_control != NONE && x->first_control < t &&
+                t - x->first_control <= w)
+                x->control_converted = 1;
         }
     }
+    memmove(c->conv, c->conv + i, (c->nconv - i) * sizeof *c->conv);
+    c->nconv -= i;
+    size_t d = 0;       /* sends that no conversion from h on can reach */
+    eng_time reach;
+    if (h == INT64_MAX)
+        d = c->nsends;
+    else if (!__builtin_sub_overflow(h, w, &reach))
+        while (d < c->nsends && c->sends[d].ts < reach)
+            d++;
+    memmove(c->sends, c->sends + d, (c->nsends - d) * sizeof *c->sends);
+    c->nsends -= d;
+    SHRINK(c->sends, c->nsends, c->capsends);
+    SHRINK(c->conv, c->nconv, c->capconv);
+    r->pending -= before - (c->nsends + c->nconv);
+}
+
+static void settle_all(struct report *r, eng_time h)
+{
+    if (h == NONE)
+        return;
+    for (size_t i = 0; i < r->cust_map.cap; i++)
+        if (r->cust_map.tab[i].key) {
+            struct customer *c = r->cust_map.tab[i].val;
+            if (c->nsends || c->nconv)
+                settle(r, c, h);
+        }
+    if (h > r->horizon)
+        r->horizon = h;
+}
+
+/* lift per rule from the exposures, once everything is settled */
+static void count_lift(struct customer *c)
+{
     for (size_t i = 0; i < c->nexp; i++) {
         struct exposure *x = &c->exp[i];
         if (x->first_sent != NONE) {
             x->rule->treated++;
-            x->rule->treated_conv +=
-                converts_after(c->conv, c->nconv, x->first_sent, r->attribution_ms);
+            x->rule->treated_conv += x->sent_converted;
         } else if (x->first_control != NONE) {
             x->rule->control++;
-            x->rule->control_conv +=
-                converts_after(c->conv, c->nconv, x->first_control, r->attribution_ms);
+            x->rule->control_conv += x->control_converted;
         }
     }
 }
@@ -592,9 +678,10 @@ static int cmp_rej(const void *a, const void *b)
 
 void report_finish(struct report *r)
 {
+    settle_all(r, INT64_MAX);
     for (size_t i = 0; i < r->cust_map.cap; i++)
         if (r->cust_map.tab[i].key)
-            attribute(r, r->cust_map.tab[i].val);
+            count_lift(r->cust_map.tab[i].val);
     sort(r->funnels, r->nfunnels, sizeof *r->funnels, cmp_funnel);
     sort(r->rules, r->nrules, sizeof *r->rules, cmp_lift);
     sort(r->volumes, r->nvolumes, sizeof *r->volumes, cmp_volume);

@@ -1,9 +1,14 @@
 /* report: eng-report's accumulators. Every input record is classified and
  * counted into tables keyed by what the metrics group by (rule and channel,
  * period, topic, tool and reason); nothing per event is kept except what
- * attribution needs: per customer, the times of its sends and of its
- * conversion events. report_finish attributes conversions and computes the
- * rates; output.c writes the tables.
+ * attribution needs: per customer, the times of its recent sends and
+ * conversion events. Attribution is settled as time goes by (report.c):
+ * once the lists hold REPORT_TRIM_AT entries in all, every conversion older
+ * than the latest time seen minus the lateness is credited and dropped, and
+ * so is every send that no later conversion can reach; memory is bounded by
+ * the customers and what they did within the attribution window plus the
+ * lateness, not by the length of the stream. report_finish settles the rest
+ * and computes the rates; output.c writes the tables.
  *
  * Classification of a record (a JSON object), first match wins:
  *   1. "tool" and "error" strings          a reject (of any eng tool)
@@ -48,12 +53,15 @@ struct lift;
 struct exposure {
     struct lift *rule;
     eng_time first_sent, first_control;
+    /* a conversion settled so far fell within the window after them */
+    unsigned char sent_converted, control_converted;
 };
 
 struct send {
     eng_time ts;
     struct funnel *cell;
-    int credited;                /* has a conversion been credited to it */
+    uint32_t seq;                /* arrival order (low bits), for ties */
+    unsigned char credited;      /* has a conversion been credited to it */
 };
 
 struct customer {
@@ -99,9 +107,18 @@ struct report {
     size_t nby;
     const char *const *by_text;
 
+    int64_t lateness_ms;         /* --lateness: how far behind records come */
+
     /* counts of records */
     unsigned long long in, events, actions, receipts, rejects, filtered,
         rejected;
+    /* attribution's settling: the latest send, conversion or hold-back time
+     * seen; the horizon settled up to; the entries in the customers' lists
+     * and when to settle next; the records that came behind the horizon */
+    eng_time latest, horizon;
+    size_t pending, trim_at;
+    unsigned long long late;
+    uint32_t nsent_seen;         /* sends so far (wraps; for struct send) */
 
     /* tables; values are the structs above, keyed by their fields joined
      * with \x1f; also kept in arrays in first-seen order for output */
@@ -127,7 +144,13 @@ struct report_rec {
     const json_t *root;
 };
 
-/* Sets the defaults: conversion "purchase", attribution 7d, window 1d. */
+/* Settle attribution when the customers' lists hold this many entries in
+ * all (about 24 bytes each); ENG_REPORT_TRIM_AT in the environment changes
+ * it (the tests make it small). */
+#define REPORT_TRIM_AT ((size_t)1 << 20)
+
+/* Sets the defaults: conversion "purchase", attribution 7d, window 1d,
+ * lateness 1d. */
 void report_init(struct report *r);
 
 /* Counts one record. Returns 0, or -1 with err set when the record is not
