@@ -76,62 +76,8 @@ if ! [ -s "$ev" ] || [ "$(cat "$ev.n" 2>/dev/null)" != "$N" ]; then
 fi
 
 # ---------------------------------------------------------------- configs
-# Hourly weather for gen-events' cities over its first two weeks: a warm
-# band of cities reaches 90F and more in the afternoon.
-awk 'BEGIN {
-    n = split("Atlanta,Austin,Berlin,Boston,Chicago,Dallas,Denver,Detroit,Houston,London,Los Angeles,Miami,Minneapolis,Montréal,Nashville,New York,Paris,Philadelphia,Phoenix,Portland,San Antonio,San Diego,San Francisco,Seattle,São Paulo,Toronto", c, ",")
-    print "city,time,temp_f"
-    for (d = 0; d < 14; d++) for (h = 0; h < 24; h++) for (i = 1; i <= n; i++)
-        printf "%s,2024-03-%02dT%02d:00:00Z,%d\n", c[i], d + 1, h, 50 + (i * 7) % 40 + (h >= 12 && h <= 18 ? 12 : 0)
-}' > "$dir/weather.csv"
-awk 'BEGIN {
-    split("America/New_York America/Chicago America/Denver America/Los_Angeles Europe/London Europe/Paris Europe/Berlin", tz, " ")
-    print "id,name,tier,tz"
-    for (i = 0; i < 10000; i++)
-        printf "c%06d,Customer %d,%s,%s\n", i, i, (i % 10 == 0 ? "gold" : "basic"), tz[i % 7 + 1]
-}' > "$dir/customers.csv"
-cat > "$dir/enrich.yaml" <<'YAML'
-key: customer
-join:
-  - file: customers.csv
-    on: { customer: id }
-    into: profile
-lookup:
-  - file: weather.csv
-    on: { geo.city: city }
-    asof: { event: ts, file: time }
-    into: context.weather
-profile:
-  visits:     { count: true }
-  purchased:  { set: category, when: type == "purchase", max: 20 }
-  spend:      { sum: amount, when: type == "purchase" }
-context: { timezone: profile.tz, default_timezone: UTC }
-YAML
-cat > "$dir/rules.yaml" <<'YAML'
-defaults: { key: customer }
-rules:
-  - id: heatwave-offer
-    when: >
-      channel == "mobile" && has(context.weather.temp_f) &&
-      context.weather.temp_f >= 90 && !("beauty" in profile.purchased)
-    cooldown: 7d
-    priority: 5
-    emit: { channel: push, offer: sunscreen, city: "{{geo.city}}" }
-  - id: angry-review
-    when: type == "review" && has(event.sentiment) && sentiment.compound <= -0.5
-    priority: 3
-    emit: { channel: case, text: "{{text}}" }
-YAML
-cat > "$dir/channels.yaml" <<'YAML'
-defaults:
-  frequency: { max: 3, per: 7d }
-  quiet_hours: { from: "21:00", to: "08:00", timezone: event.profile.tz,
-                 default_timezone: UTC, action: suppress }
-channels:
-  push: { sink: "file:push.jsonl", frequency: { max: 1, per: 7d },
-          body: { title: "Hot in {{payload.city}}?", offer: "{{payload.offer}}" } }
-  case: { sink: "file:cases.jsonl", quiet_hours: false }
-YAML
+. "$here/heatwave.sh"
+heatwave_configs "$dir"
 # the latency pipeline: every event fires, the message goes to a file
 cat > "$dir/every.yaml" <<'YAML'
 rules:
