@@ -29,7 +29,8 @@ static struct strmap bad_zones;
 /* What of an event the config reads (lib/project.h): the key and ids, the
  * join and lookup keys and times, the places' coordinates, the aggregates'
  * fields and conditions, the segments, the time-zone path; and what
- * eng-enrich reads itself (ts, id; profile and context, to replace them).
+ * eng-enrich reads itself (ts, id, source for --state; profile and context,
+ * to replace them).
  * ENG_ENRICH_PARSE_WHOLE=1 in the environment parses every line whole (the
  * tests' reference). */
 static void config_projection(struct eng_projection *p,
@@ -38,7 +39,8 @@ static void config_projection(struct eng_projection *p,
     eng_projection_init(p);
     const char *off = getenv("ENG_ENRICH_PARSE_WHOLE");
     p->whole = off && strcmp(off, "1") == 0;
-    static const char *const own[] = { "ts", "id", "profile", "context" };
+    static const char *const own[] = { "ts", "id", "source", "profile",
+                                       "context" };
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         eng_projection_add_name(p, own[i]);
     eng_projection_add_path(p, cfg->key, 0);
@@ -87,6 +89,8 @@ void enricher_free(struct enricher *e)
     strmap_free(&e->profiles, pfree);
     strmap_free(&e->gone, NULL);
     strmap_free(&bad_zones, NULL);
+    json_decref(e->hw);
+    json_decref(e->hw_loaded);
     identity_free(&e->id);
     eng_projection_free(&e->proj);
     if (e->ctx)
@@ -419,6 +423,10 @@ int enricher_line(struct enricher *e, struct eng_reader *rd,
         goto out;
     }
     eng_time_format(ts, tsbuf);
+    if (e->store && state_skip(e, ev)) {
+        e->skipped++;       /* an earlier run's state holds it already */
+        goto out;
+    }
     if (ts > e->watermark)
         e->watermark = ts;
 
@@ -543,12 +551,13 @@ out:
 
 json_t *enricher_stats(const struct enricher *e)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                      "profiles", (json_int_t)e->profiles.n,
                      "merges", (json_int_t)e->merges,
                      "rewritten", (json_int_t)e->rewritten,
                      "when_errors", (json_int_t)e->when_errors,
                      "segment_errors", (json_int_t)e->seg_errors,
                      "master_duplicates", (json_int_t)e->cfg->master_dups,
-                     "forgotten", (json_int_t)e->forgotten);
+                     "forgotten", (json_int_t)e->forgotten,
+                     "skipped", (json_int_t)e->skipped);
 }

@@ -47,7 +47,8 @@ struct enricher {
     int store_failed;           /* a store read failed: stop (exit 3) */
     char store_msg[ENG_ERROR_MAX];
     unsigned long long in, out_n, rejected, merges, when_errors, seg_errors,
-        forgotten, rewritten;
+        forgotten, rewritten, skipped;
+    json_t *hw, *hw_loaded;     /* --state: lines consumed (state.c) */
     unsigned errors_shown;
     char *buf;                  /* scratch for serialising */
     size_t cap;
@@ -72,6 +73,10 @@ int state_load_profile(struct enricher *e, const char *customer, size_t len,
 /* Writes the final state (with --state-ttl: forgets idle customers) and
  * closes. commit 0 rolls the open batch back. 0 or -1. */
 int state_close(struct enricher *e, int commit, struct eng_error *err);
+/* With --state: 1 when the event's source {name, line} is at or below the
+ * mark an earlier run committed (the event is skipped, counted), else 0
+ * (and the mark moves up). 0 for events without a source. */
+int state_skip(struct enricher *e, const json_t *ev);
 /* --dump: every profile of the state file as JSON-lines to out. 0 or -1. */
 int state_dump(const char *path, struct eng_writer *out, struct eng_error *err);
 

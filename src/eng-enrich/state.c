@@ -12,7 +12,10 @@
  *            canonical TEXT,              -- its person's customer id
  *            first_seen TEXT,
  *            PRIMARY KEY (field, value))
- *   eng_meta: "watermark", the latest event time seen (for --state-ttl)
+ *   eng_meta: "watermark", the latest event time seen (for --state-ttl);
+ *             "hw", {source name: the highest line consumed}, so a re-run
+ *             over the same input (after a crash) skips what the state
+ *             already holds (as eng-match's --state)
  *
  * The cache: profiles and identity nodes are read from the file the first
  * time an event needs them and then live in memory for the run (write-back).
@@ -209,7 +212,30 @@ static int writeback(void *ctx, struct eng_store *s, struct eng_error *err)
     json_t *wm = json_integer(e->watermark);
     int rc = e->watermark == INT64_MIN ? 0 : eng_store_meta_set(s, "watermark", wm, err);
     json_decref(wm);
+    if (rc == 0 && e->hw && json_object_size(e->hw))
+        rc = eng_store_meta_set(s, "hw", e->hw, err);
     return rc;
+}
+
+int state_skip(struct enricher *e, const json_t *ev)
+{
+    const json_t *src = json_object_get(ev, "source");
+    const json_t *name = json_object_get(src, "name");
+    const json_t *line = json_object_get(src, "line");
+    if (!e->hw || !json_is_string(name) || !json_is_integer(line))
+        return 0;
+    /* only what earlier runs consumed: within this run a source's lines
+     * may come in any order and are all new; the mark is the highest */
+    const json_t *done = json_object_get(e->hw_loaded, json_string_value(name));
+    if (json_is_integer(done) && json_integer_value(line) <= json_integer_value(done))
+        return 1;
+    json_t *hw = json_object_get(e->hw, json_string_value(name));
+    if (!hw)
+        json_object_set_new(e->hw, json_string_value(name),
+                            json_integer(json_integer_value(line)));
+    else if (json_integer_value(line) > json_integer_value(hw))
+        json_integer_set(hw, json_integer_value(line));
+    return 0;
 }
 
 int state_open(struct enricher *e, const char *path, struct eng_error *err)
@@ -231,6 +257,12 @@ int state_open(struct enricher *e, const char *path, struct eng_error *err)
     if (json_is_integer(wm))
         e->watermark = json_integer_value(wm);
     json_decref(wm);
+    json_t *hw = eng_store_meta_get(e->store, "hw", err);
+    e->hw = json_is_object(hw) ? hw : json_object();
+    if (hw && !json_is_object(hw))
+        json_decref(hw);
+    if (!e->hw || !(e->hw_loaded = json_deep_copy(e->hw)))
+        abort();
     return 0;
 }
 

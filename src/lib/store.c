@@ -320,6 +320,8 @@ static int take_lock(struct eng_store *s, struct eng_error *err)
     return 0;
 }
 
+static unsigned long batch_override(unsigned long ops);
+
 struct eng_store *eng_store_open(const char *path, const char *tool,
                                  int schema_version, const char *schema_sql,
                                  struct eng_error *err)
@@ -404,7 +406,7 @@ struct eng_store *eng_store_open(const char *path, const char *tool,
         goto fail;
     sqlite3_busy_timeout(s->db, RUN_BUSY_MS);
     s->last_ms = now_ms();
-    s->batch_ops = ENG_STORE_BATCH;
+    s->batch_ops = batch_override(ENG_STORE_BATCH);
     s->batch_ms = ENG_STORE_BATCH_MS;
     return s;
 
@@ -652,9 +654,19 @@ int eng_store_checkpoint(struct eng_store *s, struct eng_error *err)
     return checkpoint(s, 1, err);
 }
 
+/* ENG_STORE_BATCH_OPS in the environment overrides every tool's batch
+ * size: the crash tests checkpoint every few events to kill runs between
+ * checkpoints (tests/faults.bats). */
+static unsigned long batch_override(unsigned long ops)
+{
+    const char *v = getenv("ENG_STORE_BATCH_OPS");
+    long n = v ? atol(v) : 0;
+    return n > 0 ? (unsigned long)n : ops;
+}
+
 void eng_store_set_batch(struct eng_store *s, long ops, long ms)
 {
-    s->batch_ops = ops > 0 ? (unsigned long)ops : ENG_STORE_BATCH;
+    s->batch_ops = batch_override(ops > 0 ? (unsigned long)ops : ENG_STORE_BATCH);
     s->batch_ms = ms > 0 ? ms : ENG_STORE_BATCH_MS;
 }
 

@@ -85,7 +85,9 @@ void eng_store_set_output(struct eng_store *s, struct eng_writer *out);
  * time, whichever comes first (defaults ENG_STORE_BATCH, ENG_STORE_BATCH_MS).
  * A tool whose checkpoint writes one row per key touched in the batch
  * (eng-enrich's profiles) wants larger batches: more events per key, fewer
- * rewrites of the same rows. Values below 1 keep the default. */
+ * rewrites of the same rows. Values below 1 keep the default. The
+ * environment's ENG_STORE_BATCH_OPS, when set, overrides ops for every
+ * store (a test knob: checkpoints every few events). */
 void eng_store_set_batch(struct eng_store *s, long ops, long ms);
 
 /* Counts one operation (an event processed) and checkpoints when the batch
