@@ -157,3 +157,28 @@ YAML
     # 14000 more actions of ~300 bytes would be >4 MB if they were buffered
     [ "$big" -lt $((small + 2048)) ] || fail "peak RSS $small KB for 2000 actions, $big KB for 16000"
 }
+
+@test "http: a reset connection and a garbage answer are retried like a closed one, then sent" {
+    cat > h.yaml <<YAML
+channels:
+  reset: { sink: "http://127.0.0.1:$PORT/reset-2/x", retries: 3, backoff: 10ms }
+  junk: { sink: "http://127.0.0.1:$PORT/garbage-2/x", retries: 3, backoff: 10ms }
+  junkout: { sink: "http://127.0.0.1:$PORT/garbage-9/y", retries: 1, backoff: 10ms }
+YAML
+    { action r1 reset x; action g1 junk x; action g2 junkout x; } > a.jsonl
+    run --separate-stderr bash -c "eng-emit -c h.yaml a.jsonl | jq -c '[.id, .status, .attempts]'"
+    assert_output - <<'OUT'
+["r1","sent",3]
+["g1","sent",3]
+["g2","failed",2]
+OUT
+    # each attempt reached the server with the same key
+    run bash -c "jq -r 'select(.path == \"/reset-2/x\" or .path == \"/garbage-2/x\") | .idempotency_key' req.log | sort | uniq -c | awk '{ print \$1, \$2 }'"
+    assert_output - <<'OUT'
+3 g1
+3 r1
+OUT
+    action g3 junkout x > a3.jsonl
+    run bash -c "eng-emit -c h.yaml a3.jsonl | jq -r .error"
+    assert_output 'the answer is not HTTP'
+}

@@ -14,6 +14,8 @@ over the server's life):
   /429-N/...     429 for the first N (Retry-After: 0), then 200
   /stall-N/...   the first N wait --stall seconds (default 3) then 200
   /close-N/...   the first N close the connection without an answer
+  /reset-N/...   the first N reset the connection (TCP RST, no answer)
+  /garbage-N/... the first N get bytes that are not HTTP, then a close
   /bad/...       400
   /slow/...      200 after --slow seconds (default 0.02), every request
 Each log record also carries "inflight": how many requests the server was
@@ -28,6 +30,8 @@ Usage: http-test-server.py LOG [--port 0] [--lifetime 60] [--stall 3]
 import argparse
 import json
 import os
+import socket
+import struct
 import re
 import sys
 import threading
@@ -97,6 +101,10 @@ def main():
                 time.sleep(a.stall)
             elif mode == "close" and active:
                 code = 0
+            elif mode == "reset" and active:
+                code = -1
+            elif mode == "garbage" and active:
+                code = -2
             elif mode == "slow":
                 time.sleep(a.slow)
             if not a.no_log:
@@ -111,6 +119,16 @@ def main():
                 with lock:
                     logf.write("1\n")
             if code == 0:
+                self.close_connection = True
+                return
+            if code == -1:      # SO_LINGER 0: close sends RST
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.close_connection = True
+                return
+            if code == -2:
+                self.wfile.write(b"\x00\xffNOT HTTP AT ALL\r\n\x1b[0m\r\n\r\n{{{")
+                self.wfile.flush()
                 self.close_connection = True
                 return
             out = b'{"ok":true}' if code == 200 else b'{"error":"test"}'

@@ -237,7 +237,12 @@ void http_deliver(struct http_sink *h, struct item **v, size_t n)
                 free(it->error);
                 it->error = NULL;
             } else {
-                if (res != CURLE_OK) {
+                if (res == CURLE_UNSUPPORTED_PROTOCOL && code == 0) {
+                    /* curl's word for an answer that is not HTTP at all
+                     * (HTTP/0.9 is off): say so (a retryable failure) */
+                    snprintf(msg, sizeof msg, "the answer is not HTTP");
+                    retry = 1;
+                } else if (res != CURLE_OK) {
                     snprintf(msg, sizeof msg, "%s", curl_easy_strerror(res));
                     retry = 1;
                 } else {

@@ -74,6 +74,7 @@ link() {
 
 link jsonl - src/lib
 link jsonscan - src/lib
+link project - src/lib
 link config - src/lib
 link expr - src/lib
 link template - src/lib

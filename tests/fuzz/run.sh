@@ -17,7 +17,7 @@ SECS=${1:-60}
 [ $# -gt 0 ] && shift
 BUILD=${FUZZ_BUILD:-/tmp/eng-fuzz}
 OUT=${FUZZ_OUT:-/tmp/eng-fuzz-out}
-ALL="jsonl jsonscan csv clf config mapping rules enrich_conf emit_config
+ALL="jsonl jsonscan project csv clf config mapping rules enrich_conf emit_config
      topics expr template vader"
 NAMES=${*:-$ALL}
 
