@@ -251,6 +251,11 @@ int state_open(struct enricher *e, const char *path, struct eng_error *err)
      * visitors share one write (bench-enrich --state: ~30% less time); the
      * 1 s clock still bounds how long a stream's state lags its output. */
     eng_store_set_batch(e->store, 10 * ENG_STORE_BATCH, ENG_STORE_BATCH_MS);
+    /* profiles are ~1.5 kB rows (100k customers: a 150 MB file): a 128 MiB
+     * cache keeps most of the pages a checkpoint rewrites (bench-enrich
+     * --state: ~5% less time, +100 MB peak RSS at 100k customers) */
+    if (eng_store_set_cache_mb(e->store, 128, err) < 0)
+        return -1;
     e->id.load = load_id;
     e->id.load_ctx = e;
     json_t *wm = eng_store_meta_get(e->store, "watermark", err);

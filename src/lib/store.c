@@ -664,6 +664,13 @@ static unsigned long batch_override(unsigned long ops)
     return n > 0 ? (unsigned long)n : ops;
 }
 
+int eng_store_set_cache_mb(struct eng_store *s, long mb, struct eng_error *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld", mb * 1024);
+    return exec(s, sql, "cannot set cache_size", err);
+}
+
 void eng_store_set_batch(struct eng_store *s, long ops, long ms)
 {
     s->batch_ops = batch_override(ops > 0 ? (unsigned long)ops : ENG_STORE_BATCH);

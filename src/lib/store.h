@@ -89,6 +89,11 @@ void eng_store_set_output(struct eng_store *s, struct eng_writer *out);
  * environment's ENG_STORE_BATCH_OPS, when set, overrides ops for every
  * store (a test knob: checkpoints every few events). */
 void eng_store_set_batch(struct eng_store *s, long ops, long ms);
+/* Sets SQLite's page cache of s to at most mb MiB (the default is 32 MiB;
+ * pages are allocated as they are used). A tool whose state rows are large
+ * and rewritten at every checkpoint (eng-enrich's profiles) reads fewer
+ * pages back with a cache that holds its hot B-tree. 0, or -1 with err. */
+int eng_store_set_cache_mb(struct eng_store *s, long mb, struct eng_error *err);
 
 /* Counts one operation (an event processed) and checkpoints when the batch
  * is full or old enough. Returns 0, or -1 with err set (the batch was rolled
