@@ -420,3 +420,44 @@ OUT
     run grep -c "keeping the old rules" "$BATS_TEST_TMPDIR/err"
     assert_output 1
 }
+
+@test "later-step filter: events no later step can want leave pending instances untested, and the sequence still completes" {
+    cat > lf.yaml <<'YAML'
+defaults: { key: customer }
+rules:
+  - id: open-click-buy
+    sequence:
+      - { as: o, when: type == "open" }
+      - { when: type == "click" && campaign == o.campaign, within: 1h }
+      - { when: type == "buy", within: 1h }
+  - id: open-no-click
+    sequence:
+      - { as: o, when: type == "open" }
+      - { absent: type == "click" || size(string(n)) > 100, within: 1h }
+YAML
+    # v1..v3 are page views: the first rule's later steps need a click or a
+    # buy, so its instance is not tested for them; the second rule's cancel
+    # condition has no conjunct on type, so it is tested for every event
+    cat > lf.jsonl <<'JSONL'
+{"id":"o1","ts":"2024-07-04T10:00:00Z","customer":"c1","type":"open","campaign":"k","n":1}
+{"id":"v1","ts":"2024-07-04T10:01:00Z","customer":"c1","type":"view","n":1}
+{"id":"v2","ts":"2024-07-04T10:02:00Z","customer":"c1","type":"view","n":1}
+{"id":"c1","ts":"2024-07-04T10:03:00Z","customer":"c1","type":"click","campaign":"k","n":1}
+{"id":"v3","ts":"2024-07-04T10:04:00Z","customer":"c1","type":"view","n":1}
+{"id":"b1","ts":"2024-07-04T10:05:00Z","customer":"c1","type":"buy","n":1}
+JSONL
+    run --separate-stderr eng-match --stats lf.yaml lf.jsonl
+    assert_success
+    assert_equal "$(echo "$output" | jq -c '[.rule, .trigger]')" '["open-click-buy",["o1","c1","b1"]]'
+    # open-click-buy: step 1 on o1 (the index passes opens only) + c1, b1
+    # for the pending instance = 3; open-no-click: step 1 on o1 + v1, v2, c1
+    # (which cancels it) = 4
+    assert_equal "$(echo "$stderr" | tail -n 1 | jq -c '[.rules["open-click-buy"].evaluated, .rules["open-no-click"].evaluated]')" '[3,4]'
+    # with a step that has no such conjunct (`type == "buy" || n < 0`) the
+    # filter is off for the rule: the views are tested, the action is the same
+    sed 's/{ when: type == "buy", within: 1h }/{ when: '"'"'type == "buy" || n < 0'"'"', within: 1h }/' lf.yaml > lf2.yaml
+    run --separate-stderr eng-match --stats lf2.yaml lf.jsonl
+    assert_success
+    assert_equal "$(echo "$output" | jq -c '[.rule, .trigger]')" '["open-click-buy",["o1","c1","b1"]]'
+    assert_equal "$(echo "$stderr" | tail -n 1 | jq -c '.rules["open-click-buy"].evaluated')" 6
+}

@@ -393,7 +393,7 @@ OUT
 eng-match: e.jsonl:5: late
 eng-match: e.jsonl:6: missing key 'customer'
 eng-match: e.jsonl:7: ts: cannot parse 'soon'
-{\"tool\":\"eng-match\",\"in\":7,\"out\":6,\"rejected\":3,\"actions\":6,\"late\":1,\"missing_key\":1,\"errors\":1,\"cooled\":2,\"dropped\":1,\"pending\":1,\"template_missing\":1,\"rules\":{\"ab\":{\"evaluated\":3,\"matched\":0,\"errors\":0,\"cooled\":0},\"cool\":{\"evaluated\":3,\"matched\":3,\"errors\":0,\"cooled\":2},\"div\":{\"evaluated\":6,\"matched\":5,\"errors\":1,\"cooled\":0}}}"
+{\"tool\":\"eng-match\",\"in\":7,\"out\":6,\"rejected\":3,\"actions\":6,\"late\":1,\"missing_key\":1,\"errors\":1,\"cooled\":2,\"dropped\":1,\"pending\":1,\"template_missing\":1,\"rules\":{\"ab\":{\"evaluated\":2,\"matched\":0,\"errors\":0,\"cooled\":0},\"cool\":{\"evaluated\":3,\"matched\":3,\"errors\":0,\"cooled\":2},\"div\":{\"evaluated\":6,\"matched\":5,\"errors\":1,\"cooled\":0}}}"
 }
 
 # --- SIGHUP ---

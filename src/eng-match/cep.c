@@ -169,6 +169,62 @@ static void compute_needs(struct cep *c)
     }
 }
 
+/* For each sequence, the filter of its later steps (struct lfilter). */
+static void compute_later(struct cep *c)
+{
+    const struct ruleset *rs = c->rs;
+    if (!(c->later = calloc(rs->n ? rs->n : 1, sizeof *c->later)))
+        abort();
+    for (size_t r = 0; r < rs->n; r++) {
+        const struct rule *ru = &rs->rules[r];
+        struct lfilter *lf = &c->later[r];
+        if (ru->kind != RULE_SEQUENCE || ru->nsteps < 2)
+            continue;
+        for (size_t i = 1; i < ru->nsteps; i++) {
+            struct eng_expr_eq eq[8];
+            size_t n = eng_expr_eq_conjuncts(ru->steps[i].when, eq, 8);
+            if (n > 8)
+                n = 8;
+            size_t k;
+            for (k = 0; k < n; k++)
+                if (!lf->field || strcmp(lf->field, eq[k].field) == 0)
+                    break;
+            if (k == n) {       /* a step without one: no filter */
+                free(lf->vals);
+                memset(lf, 0, sizeof *lf);
+                break;
+            }
+            lf->field = eq[k].field;
+            lf->vals = xrealloc(lf->vals, (lf->n + 1) * sizeof *lf->vals);
+            lf->vals[lf->n++] = eq[k];
+        }
+    }
+}
+
+/* 0 when no later step of rule r can be true for event e (struct
+ * lfilter), else 1 (also when the filter cannot tell). */
+static int later_can(const struct cep *c, size_t r, const struct cep_event *e)
+{
+    const struct lfilter *lf = &c->later[r];
+    if (!lf->field)
+        return 1;
+    const json_t *v = json_object_get(e->ev, lf->field);
+    if (json_is_string(v)) {
+        for (size_t i = 0; i < lf->n; i++)
+            if (!lf->vals[i].is_int && lf->vals[i].str_len == json_string_length(v) &&
+                memcmp(lf->vals[i].str, json_string_value(v), lf->vals[i].str_len) == 0)
+                return 1;
+        return 0;
+    }
+    if (json_is_integer(v)) {
+        for (size_t i = 0; i < lf->n; i++)
+            if (lf->vals[i].is_int && lf->vals[i].int_value == json_integer_value(v))
+                return 1;
+        return 0;
+    }
+    return 1;   /* missing, real, other: the conditions decide */
+}
+
 static void free_needs(struct cep *c)
 {
     for (size_t r = 0; c->need && r < c->rs->n; r++) {
@@ -214,6 +270,7 @@ struct cep *cep_new(struct ruleset *rs, const struct cep_hooks *hooks,
     if (!(c->maps = calloc(c->ngroups ? c->ngroups : 1, sizeof *c->maps)))
         abort();
     compute_needs(c);
+    compute_later(c);
     size_t na = 1;
     for (size_t i = 0; i < rs->n; i++)
         if (rs->rules[i].naliases > na)
@@ -367,6 +424,9 @@ void cep_free(struct cep *c)
     free(c->rgroup);
     free(c->gpath);
     free_needs(c);
+    for (size_t r = 0; c->later && r < c->rs->n; r++)
+        free(c->later[r].vals);
+    free(c->later);
     free(c->heap);
     free(c->dirty);
     free(c->av);
@@ -677,7 +737,9 @@ int cep_sequence(struct cep *c, struct kstate *ks, const struct cep_event *e,
 {
     struct rule *r = &c->rs->rules[ks->rule];
     int advanced = 0, rc = 0;
-    struct inst *in = ks->head, *next;
+    /* an event no later step can want leaves the pending instances as
+     * they are (skip-till-next-match): not tested, not counted */
+    struct inst *in = later_can(c, ks->rule, e) ? ks->head : NULL, *next;
     /* the instances that exist now, in creation order; new ones are added
      * at the tail after this loop */
     for (; in; in = next) {

@@ -162,6 +162,17 @@ struct bneed {
     char **names;
 };
 
+/* What a sequence's later steps require of an event (cep.c, later_can):
+ * every step after the first has a conjunct FIELD == literal on the same
+ * top-level field, whose literals are these; an event whose FIELD is a
+ * string or an integer equal to none of them can neither advance nor
+ * cancel an instance, so its pending instances are not tested. */
+struct lfilter {
+    const char *field;          /* NULL: no filter */
+    struct eng_expr_eq *vals;   /* the literals (borrowed from the rules) */
+    size_t n;
+};
+
 struct cep {
     struct ruleset *rs;         /* borrowed */
     size_t ngroups;             /* distinct key paths of keyed rules */
@@ -169,6 +180,7 @@ struct cep {
     size_t *rgroup;             /* per rule: its group (keyed rules) */
     struct hmap *maps;          /* per group: tagged key -> struct kent * */
     struct bneed **need;        /* per rule, per step */
+    struct lfilter *later;      /* per rule: its later steps' filter */
     struct heap_ent *heap;
     size_t nheap, capheap;
     struct kstate **dirty;
