@@ -90,10 +90,11 @@ setup() {
     mkfifo "$T/f"
     for try in 1 2 3; do
         rm -f "$T/k.db" "$T/k.db-wal" "$T/k.db-shm"
-        # the first 12000 events at once (a checkpoint commits at 10000),
-        # then the rest in chunks; the kill lands after 0..7 more chunks
+        # the first 12000 events at once (a checkpoint commits at 10000:
+        # batches of 10000 here, eng-match's own are 100000), then the rest
+        # in chunks; the kill lands after 0..7 more chunks
         chunks=$((RANDOM % 8))
-        eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
+        ENG_STORE_BATCH_OPS=10000 eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
         pid=$!
         ( head -n 12000 "$T/ev.jsonl"
           sleep 1.5

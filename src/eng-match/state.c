@@ -260,6 +260,13 @@ struct mstate *mstate_open(const char *path, struct matcher *m,
     cep_sweep(c);   /* --state-ttl, and what the saved watermark passed */
     eng_store_set_writeback(s->st, writeback, s);
     eng_store_set_output(s->st, m->out);
+    /* Each checkpoint rewrites every (rule, key) state its batch touched:
+     * over 100k customers a 10k-event batch touches nearly as many states
+     * as events. Ten times the events per batch lets a customer's repeat
+     * events share one write (bench-match-cep --state over 300k events:
+     * 6.2 s -> 4.5 s); the 1 s clock still bounds how long a stream's
+     * state lags its output. */
+    eng_store_set_batch(s->st, 10 * ENG_STORE_BATCH, ENG_STORE_BATCH_MS);
     return s;
 fail:
     mstate_close(s, 0, NULL);
