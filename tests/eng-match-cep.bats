@@ -422,6 +422,7 @@ OUT
 }
 
 @test "later-step filter: events no later step can want leave pending instances untested, and the sequence still completes" {
+    cd "$BATS_TEST_TMPDIR"
     cat > lf.yaml <<'YAML'
 defaults: { key: customer }
 rules:
