@@ -14,6 +14,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
     command -v valgrind > /dev/null || skip "valgrind not installed (./bootstrap installs it)"
+    [ -z "${ENG_VALGRIND:-}" ] || skip "the whole suite runs under valgrind already (make check-valgrind)"
     # the sanitizer build (CI's second run) has its own memory checker,
     # which valgrind cannot run under
     if ldd "$ENG_BIN/eng-ingest" | grep -q 'libasan'; then
