@@ -144,6 +144,8 @@ struct input {
  * none, so rejects records and bad lines go first. */
 static eng_time line_ts(const struct eng_line *ln)
 {
+    if (ln->len < 8)
+        return INT64_MIN;
     const char *end = ln->data + ln->len;
     const char *p = memmem(ln->data, ln->len, "\"ts\":\"", 6);
     if (!p)

@@ -578,7 +578,8 @@ static void settle(struct report *r, struct customer *c, eng_time h)
                 x->control_converted = 1;
         }
     }
-    memmove(c->conv, c->conv + i, (c->nconv - i) * sizeof *c->conv);
+    if (i && i < c->nconv)  /* (memmove must not see a NULL array) */
+        memmove(c->conv, c->conv + i, (c->nconv - i) * sizeof *c->conv);
     c->nconv -= i;
     size_t d = 0;       /* sends that no conversion from h on can reach */
     eng_time reach;
@@ -587,7 +588,8 @@ static void settle(struct report *r, struct customer *c, eng_time h)
     else if (!__builtin_sub_overflow(h, w, &reach))
         while (d < c->nsends && c->sends[d].ts < reach)
             d++;
-    memmove(c->sends, c->sends + d, (c->nsends - d) * sizeof *c->sends);
+    if (d && d < c->nsends)
+        memmove(c->sends, c->sends + d, (c->nsends - d) * sizeof *c->sends);
     c->nsends -= d;
     SHRINK(c->sends, c->nsends, c->capsends);
     SHRINK(c->conv, c->nconv, c->capconv);
