@@ -129,7 +129,9 @@ int clfin_run(struct ingest *g, struct ingest_input *in, struct eng_reader *r,
              * "\x16\x03\x01..."). Its unescaped bytes are not text, so the
              * field keeps its escaped form, which is valid UTF-8 since the
              * line is; the record is still a page view to account for. */
-            if (q[k].p && !printable_utf8(un.p + uoff[qi[k]], ulen[qi[k]])) {
+            /* (un.p is NULL while nothing was unescaped: no offset on it) */
+            if (q[k].p && ulen[qi[k]] &&
+                !printable_utf8(un.p + uoff[qi[k]], ulen[qi[k]])) {
                 un.len = uoff[qi[k]];
                 for (size_t i = 0; i < q[k].len; i++)
                     buf_addc(&un, q[k].p[i]);
@@ -153,8 +155,8 @@ int clfin_run(struct ingest *g, struct ingest_input *in, struct eng_reader *r,
             rec.bytes >= 0 ? (size_t)snprintf(by, sizeof by, "%lld",
                                               rec.bytes) : 0);
         for (size_t k = 0; k < 3; k++) /* un has stopped moving */
-            put(&col[qi[k]], CELL_STRING, q[k].p ? un.p + uoff[qi[k]] : NULL,
-                ulen[qi[k]]);
+            put(&col[qi[k]], CELL_STRING,
+                q[k].p && un.p ? un.p + uoff[qi[k]] : NULL, ulen[qi[k]]);
         for (size_t i = 0; i < p->n; i++) {
             int c = p->leaves[i].col;
             if (c < 0)
