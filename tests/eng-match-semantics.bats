@@ -449,3 +449,45 @@ eng-match: rule 'change' changed: its state starts fresh
 eng-match: SIGHUP: r.yaml: 3 rules loaded
 OUT
 }
+
+@test "SIGHUP without --state: a pending instance keeps the members its later step and template read (the line itself is not kept in memory)" {
+    cat > r.yaml <<'YAML'
+rules:
+  - id: seen
+    when: "true"
+  - id: abandon
+    sequence:
+      - { as: cart, when: type == "add_to_cart" }
+      - { absent: 'type == "purchase" && sku == cart.sku', within: 30m }
+    emit: { channel: email, sku: "{{cart.sku}}", city: "{{cart.geo.city}}" }
+YAML
+    mkfifo in
+    eng-match r.yaml in > out 2> err &
+    pid=$!
+    exec 7> in
+    echo '{"id":"k1","ts":"2024-07-04T10:00:00Z","customer":"c1","type":"add_to_cart","sku":"A","geo":{"city":"Austin"},"note":"x"}' >&7
+    echo '{"id":"k2","ts":"2024-07-04T10:01:00Z","customer":"c2","type":"add_to_cart","sku":"C","geo":{"city":"Boston"}}' >&7
+    for i in $(seq 1 200); do
+        [ "$(wc -l < out)" -ge 2 ] && break
+        sleep 0.05
+    done
+    kill -HUP $pid
+    # after the re-load: c1 buys another sku (no cancel), c2 buys its own
+    # (cancelled); z moves the watermark past both deadlines
+    echo '{"id":"p1","ts":"2024-07-04T10:10:00Z","customer":"c1","type":"purchase","sku":"B"}' >&7
+    echo '{"id":"p2","ts":"2024-07-04T10:11:00Z","customer":"c2","type":"purchase","sku":"C"}' >&7
+    echo '{"id":"z","ts":"2024-07-04T12:00:00Z","customer":"c3","type":"z"}' >&7
+    exec 7>&-
+    wait $pid
+    run jq -c '[.rule,.key,.ts,.trigger,.payload.sku,.payload.city]' out
+    assert_output - <<'OUT'
+["seen","c1","2024-07-04T10:00:00Z",["k1"],null,null]
+["seen","c2","2024-07-04T10:01:00Z",["k2"],null,null]
+["seen","c1","2024-07-04T10:10:00Z",["p1"],null,null]
+["seen","c2","2024-07-04T10:11:00Z",["p2"],null,null]
+["abandon","c1","2024-07-04T10:30:00Z",["k1"],"A","Austin"]
+["seen","c3","2024-07-04T12:00:00Z",["z"],null,null]
+OUT
+    run cat err
+    assert_output "eng-match: SIGHUP: r.yaml: 2 rules loaded"
+}

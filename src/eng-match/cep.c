@@ -689,13 +689,17 @@ static void bind(struct cep *c, struct inst *in, const struct cep_event *e)
     b->ts = e->ts;
     if (e->id_len > UINT32_MAX || e->raw_len > UINT32_MAX - e->id_len)
         abort();   /* lines are bounded by --max-line */
+    /* the line's bytes only when they are saved (keep_lines): in memory
+     * the members in cond are all that is read again */
+    size_t raw_len = c->keep_lines ? e->raw_len : 0;
     b->id_len = (uint32_t)e->id_len;
-    b->raw_len = (uint32_t)e->raw_len;
-    if (!(b->blob = malloc(e->id_len + e->raw_len + 1)))
+    b->raw_len = (uint32_t)raw_len;
+    if (!(b->blob = malloc(e->id_len + raw_len + 1)))
         abort();
     memcpy(b->blob, e->id, e->id_len);
-    memcpy(b->blob + e->id_len, e->raw, e->raw_len);
-    b->blob[e->id_len + e->raw_len] = '\0';
+    if (raw_len)
+        memcpy(b->blob + e->id_len, e->raw, raw_len);
+    b->blob[e->id_len + raw_len] = '\0';
     b->cond = NULL;
     if (nd->whole) {
         b->cond = json_incref((json_t *)e->ev);
@@ -940,6 +944,8 @@ int cep_collect(struct cep *c, int (*put)(void *, struct kstate *),
  *   varint ninst, ninst x (varint cseq, varint nb,
  *                          nb x (svarint ts, varint len, id,
  *                                varint len, the event line's bytes))
+ * (in memory, without --state, the line is not kept: a SIGHUP's re-load
+ * gets the JSON of the members later steps read in its place)
  * varint: 7 bits a byte, low first; svarint: zigzag, then varint. The key
  * is the row's key (its value is read back from the tagged text), and
  * deadlines are recomputed from the rule. */
@@ -997,8 +1003,21 @@ void cep_kstate_save(const struct cep *c, const struct kstate *ks,
             put_svarint(o, b->ts);
             put_varint(o, b->id_len);
             put_bytes(o, b->blob, b->id_len);
-            put_varint(o, b->raw_len);
-            put_bytes(o, b->blob + b->id_len, b->raw_len);
+            if (b->raw_len) {
+                put_varint(o, b->raw_len);
+                put_bytes(o, b->blob + b->id_len, b->raw_len);
+            } else {
+                /* the line was not kept (no --state: a SIGHUP's re-load):
+                 * the members later steps read stand in for it, which is
+                 * all a re-load binds */
+                struct eng_tmpl_buf t = {0};
+                if (b->cond ? eng_tmpl_buf_json(&t, b->cond, ENG_TMPL_NONE) < 0
+                            : eng_tmpl_buf_put(&t, "{}", 2, ENG_TMPL_NONE) < 0)
+                    abort();
+                put_varint(o, t.len);
+                put_bytes(o, t.data, t.len);
+                eng_tmpl_buf_free(&t);
+            }
         }
     }
 }

@@ -9,7 +9,8 @@
  * in a small array ordered by rule. So an event finds all the state of its
  * key with one lookup per group (match.c), and sees at once which sequences
  * have instances pending (the slots' pend flags), without touching the
- * others. A bound event keeps its id and line bytes in one allocation, and
+ * others. A bound event keeps its id (and with --state its line's bytes,
+ * to save them as they came) in one allocation, and
  * as a jansson value only the top-level members that later conditions and
  * the templates read (cond; found at compile time by scanning their text
  * for alias.FIELD and {{FIELD}}; any other use keeps the whole event). An
@@ -62,7 +63,8 @@
  * condition names the alias). */
 struct bound {
     int64_t ts;
-    char *blob;                 /* id bytes, then the line's bytes */
+    char *blob;                 /* id bytes, then the line's bytes (kept
+                                   only with keep_lines; raw_len 0 else) */
     uint32_t id_len, raw_len;
     json_t *cond;               /* own reference, or NULL */
 };
@@ -192,6 +194,8 @@ struct cep {
     const json_t **av;          /* alias scratch */
     json_t *empty;              /* {}: an absence's event when nothing is read */
     int with_event;             /* actions carry the event (--with-event) */
+    int keep_lines;             /* bound events keep their line's bytes, to
+                                   save them as they came (--state) */
     const char **trig;          /* trigger scratch */
     size_t *trig_len;
     size_t ntrigcap;

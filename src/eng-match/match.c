@@ -197,6 +197,7 @@ int matcher_swap_rules(struct matcher *m, struct ruleset *fresh,
     m->cep->maxts = oc->maxts;
     m->cep->cseq = oc->cseq;
     m->cep->ttl_ms = oc->ttl_ms;
+    m->cep->keep_lines = oc->keep_lines;
     m->cep->cooled = oc->cooled;
     m->cep->dropped = oc->dropped;
     for (size_t i = 0; i < old->n; i++) {
@@ -364,6 +365,10 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
             tag_key(&ks[g]);
             ks[g].ke = cep_kent(m->cep, g, ks[g].tag.data, ks[g].tag.len,
                                 NULL, 0);
+            /* the slots are read below, after the watermark's work: start
+             * the load now (with 100k keys it is a cache miss) */
+            if (ks[g].ke)
+                __builtin_prefetch(ks[g].ke->slot);
         }
     }
     for (size_t r = 0; m->rs->nkeyed && r < m->rs->n && !missing_path; r++) {
@@ -405,11 +410,17 @@ int matcher_line(struct matcher *m, struct eng_reader *rd,
     size_t nix = nc;
     for (size_t g = 0; g < m->nkeys && !late; g++) {
         const struct kent *ke = ks[g].ke;
-        for (size_t k = 0; ke && ke->npend && k < ke->n; k++)
-            if (ke->slot[k].pend && !m->mark[ke->slot[k].rule]) {
+        for (size_t k = 0; ke && ke->npend && k < ke->n; k++) {
+            if (!ke->slot[k].pend)
+                continue;
+            /* its kstate and first instance are read when its turn comes:
+             * start the loads now, so the misses overlap */
+            __builtin_prefetch(ke->slot[k].ks);
+            if (!m->mark[ke->slot[k].rule]) {
                 m->mark[ke->slot[k].rule] = 2;
                 cand[nc++] = ke->slot[k].rule;
             }
+        }
     }
     if (nc > nix) {     /* insertion sort: the extra ones are few */
         for (size_t c = 1; c < nc; c++) {

@@ -239,6 +239,7 @@ struct mstate *mstate_open(const char *path, struct matcher *m,
      * inner pages in memory (SQLite's default is 2 MB) */
     sqlite3_exec(eng_store_db(s->st), "PRAGMA cache_size=-32768", NULL, NULL, NULL);
     struct cep *c = m->cep;
+    c->keep_lines = 1;  /* bound events are saved as they came */
     int bad = 0;
     c->wm = get_time(s, "watermark", err, &bad);
     c->maxts = get_time(s, "max_ts", err, &bad);
