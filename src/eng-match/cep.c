@@ -269,6 +269,8 @@ struct cep *cep_new(struct ruleset *rs, const struct cep_hooks *hooks,
     }
     if (!(c->maps = calloc(c->ngroups ? c->ngroups : 1, sizeof *c->maps)))
         abort();
+    for (size_t g = 0; g < c->ngroups; g++)
+        c->maps[g].borrowed = 1;    /* keys live in the kents (cep_kent) */
     compute_needs(c);
     compute_later(c);
     size_t na = 1;
@@ -446,12 +448,14 @@ struct kent *cep_kent(struct cep *c, size_t g, const char *tkey, size_t tklen,
     if (!create)
         return NULL;
     int created;
-    if (!(e = hmap_put(&c->maps[g], tkey, tklen, &created)))
-        abort();
     struct kent *ke = calloc(1, sizeof *ke + tklen + 1);
     if (!ke)
         abort();
     memcpy(ke->tkey, tkey, tklen);
+    /* the table borrows the kent's copy of the key: a lookup then reads
+     * the kent it is about to use, not a second copy elsewhere */
+    if (!(e = hmap_put(&c->maps[g], ke->tkey, tklen, &created)))
+        abort();
     ke->tklen = tklen;
     ke->group = g;
     ke->inmap = 1;

@@ -56,11 +56,16 @@ struct hmap_ent *hmap_put(struct hmap *m, const void *key, size_t klen,
     struct hmap_ent *e = &m->tab[i];
     if (e->key)
         return e;
-    /* +1 so an empty key still gets a non-NULL pointer */
-    if (!(e->key = malloc(klen + 1)))
-        return NULL;
-    memcpy(e->key, key, klen);
-    e->key[klen] = '\0';
+    if (m->borrowed) {
+        /* an empty key needs a non-NULL pointer all the same */
+        e->key = klen ? (char *)key : (char *)"";
+    } else {
+        /* +1 so an empty key still gets a non-NULL pointer */
+        if (!(e->key = malloc(klen + 1)))
+            return NULL;
+        memcpy(e->key, key, klen);
+        e->key[klen] = '\0';
+    }
     e->klen = klen;
     e->hash = h;
     e->val.i = 0;
@@ -77,7 +82,8 @@ void *hmap_del(struct hmap *m, const void *key, size_t klen)
     if (!m->tab[i].key)
         return NULL;
     void *p = m->tab[i].val.p;
-    free(m->tab[i].key);
+    if (!m->borrowed)
+        free(m->tab[i].key);
     m->tab[i].key = NULL;
     m->n--;
     /* shift back each later entry of the run whose home is not in (i, j] */
@@ -100,8 +106,11 @@ void hmap_free(struct hmap *m, void (*fn)(void *))
             continue;
         if (fn)
             fn(m->tab[i].val.p);
-        free(m->tab[i].key);
+        if (!m->borrowed)
+            free(m->tab[i].key);
     }
     free(m->tab);
+    int borrowed = m->borrowed;
     memset(m, 0, sizeof *m);
+    m->borrowed = borrowed;
 }

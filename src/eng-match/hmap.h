@@ -1,6 +1,7 @@
 /* hmap: a small open-addressing hash table from byte strings to a value,
  * shared by the rule index (field value -> rules) and the cooldown state
- * (key -> last firing time). Keys are copied; XXH3-64 hashes them, linear
+ * (key -> last firing time). Keys are copied (or borrowed, see
+ * hmap.borrowed); XXH3-64 hashes them, linear
  * probing finds them, the table doubles at 50% load. Deletion shifts the
  * following entries of the probe run back (Knuth 6.4, algorithm R), so no
  * tombstones build up in the per-key state of a long run.
@@ -21,6 +22,9 @@ struct hmap_ent {
 struct hmap {
     struct hmap_ent *tab;
     size_t cap, n;      /* cap is 0 or a power of two */
+    int borrowed;       /* keys are the caller's, not copied nor freed: the
+                           caller keeps each alive while its entry is in
+                           the table (set before the first hmap_put) */
 };
 
 /* Returns the entry for key[0..klen), or NULL when absent. Borrowed. */
