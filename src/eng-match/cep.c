@@ -519,6 +519,11 @@ static int heap_less(const struct heap_ent *a, const struct heap_ent *b)
     return a->in->cseq < b->in->cseq;
 }
 
+/* A 4-ary heap: half the levels of a binary one, and a node's children
+ * share one or two cache lines, so a pop over a heap of 100k's of entries
+ * misses the cache about half as often. */
+#define HEAP_ARITY 4
+
 static void heap_push(struct cep *c, struct inst *in, int64_t due)
 {
     if (c->nheap == c->capheap) {
@@ -528,9 +533,9 @@ static void heap_push(struct cep *c, struct inst *in, int64_t due)
     in->refs++;
     size_t i = c->nheap++;
     struct heap_ent e = { due, in->k, in };
-    while (i > 0 && heap_less(&e, &c->heap[(i - 1) / 2])) {
-        c->heap[i] = c->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
+    while (i > 0 && heap_less(&e, &c->heap[(i - 1) / HEAP_ARITY])) {
+        c->heap[i] = c->heap[(i - 1) / HEAP_ARITY];
+        i = (i - 1) / HEAP_ARITY;
     }
     c->heap[i] = e;
 }
@@ -540,11 +545,13 @@ static struct heap_ent heap_pop(struct cep *c)
     struct heap_ent top = c->heap[0], last = c->heap[--c->nheap];
     size_t i = 0;
     for (;;) {
-        size_t l = 2 * i + 1, s = l;
+        size_t l = HEAP_ARITY * i + 1, s = l;
         if (l >= c->nheap)
             break;
-        if (l + 1 < c->nheap && heap_less(&c->heap[l + 1], &c->heap[l]))
-            s = l + 1;
+        size_t end = l + HEAP_ARITY < c->nheap ? l + HEAP_ARITY : c->nheap;
+        for (size_t j = l + 1; j < end; j++)
+            if (heap_less(&c->heap[j], &c->heap[s]))
+                s = j;
         if (!heap_less(&c->heap[s], &last))
             break;
         c->heap[i] = c->heap[s];
@@ -655,6 +662,8 @@ int cep_advance(struct cep *c, int64_t wm)
     while (c->nheap && c->heap[0].due < c->wm) {
         struct heap_ent e = heap_pop(c);
         struct inst *in = e.in;
+        if (c->nheap)   /* the next one's instance is read next: overlap */
+            __builtin_prefetch(c->heap[0].in);
         if (in->alive && in->k == e.k) {
             struct rule *r = &c->rs->rules[in->ks->rule];
             if (r->steps[in->k].absent) {

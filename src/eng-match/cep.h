@@ -1,6 +1,6 @@
 /* cep: eng-match's keyed state, in memory: per (rule, key) the pending
  * sequence instances, the count window and the cooldown's last firing time,
- * plus one min-heap of timed instances (absence deadlines and `within`
+ * plus one min-heap (4-ary) of timed instances (absence deadlines and `within`
  * expiries) across all keys (RULES.md, Semantics).
  *
  * Layout (issue 6: 100k keys in well under 200 MB, one lookup per event).
