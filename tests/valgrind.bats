@@ -26,7 +26,7 @@ setup() {
     for t in eng-ingest eng-sentiment eng-enrich eng-match eng-emit eng-report; do
         cat > "vg/$t" <<SH
 #!/bin/sh
-exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
+ENG_MALLOC=system exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \\
     --log-file="$BATS_TEST_TMPDIR/vglogs/$t.%p.log" "$ENG_BIN/$t" "\$@"
 SH

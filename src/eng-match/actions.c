@@ -6,6 +6,7 @@
 
 #include <xxhash.h>
 
+#include "jpool.h"
 #include "actions.h"
 
 static void put(struct eng_tmpl_buf *b, const char *s, size_t len,
@@ -147,7 +148,7 @@ int action_write_more(struct eng_writer *w, struct action_bufs *b,
             if (!text)
                 abort();
             puts_raw(o, text);
-            free(text);
+            eng_json_free(text);
         }
     }
     puts_raw(o, "}\n");

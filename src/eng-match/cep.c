@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jpool.h"
 #include "cep.h"
 
 struct heap_ent {
@@ -1189,7 +1190,7 @@ static int load_json(struct cep *c, struct kstate *ks, const json_t *data)
             int rc = bind_saved(c, in, json_integer_value(ts),
                                 json_string_value(id), json_string_length(id),
                                 raw, strlen(raw));
-            free(raw);
+            eng_json_free(raw);
             if (rc < 0)
                 return -1;
         }

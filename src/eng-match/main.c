@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jpool.h"
 #include "cli.h"
 #include "evaljsonl.h"
 #include "match.h"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
     int opt, check = 0, evaljsonl = 0, status = ENG_EXIT_OK, has_now = 0;
     int64_t now_ms = 0, ttl_ms = 0;
 
+    eng_jpool_install();    /* before any jansson value */
     eng_cli_init(&cli, "eng-match");
     memset(&m, 0, sizeof m);
     m.cli = &cli;

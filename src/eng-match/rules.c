@@ -39,6 +39,7 @@
 
 #include <xxhash.h>
 
+#include "jpool.h"
 #include "cli.h"
 #include "config.h"
 #include "rules.h"
@@ -495,7 +496,7 @@ static void rule_def(const json_t *rule, const char *key, char out[17])
     if (!text)
         abort();
     snprintf(out, 17, "%016" PRIx64, (uint64_t)XXH3_64bits(text, strlen(text)));
-    free(text);
+    eng_json_free(text);
     json_decref(d);
 }
 

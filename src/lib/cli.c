@@ -32,6 +32,7 @@
  * sends it to a file, each drawing is ended by the next one's "\r" and the
  * last one by a newline, so a log stays readable.
  */
+#include "jpool.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -401,5 +402,5 @@ void eng_cli_print_stats(const struct eng_cli *cli, unsigned long long in,
     clear_progress_line();
     fprintf(stderr, "%s\n", text);
     funlockfile(stderr);
-    free(text);
+    eng_json_free(text);
 }

@@ -31,6 +31,7 @@
  * statement and two literals merged by the linker do too. The text is
  * copied, so a caller's buffer need not outlive the store.
  */
+#include "jpool.h"
 #include "store.h"
 
 #include <errno.h>
@@ -560,7 +561,7 @@ int eng_store_meta_set(struct eng_store *s, const char *key,
         st = eng_store_stmt(s, "DELETE FROM eng_meta WHERE key = ?1", err);
     }
     if (!st) {
-        free(txt);
+        eng_json_free(txt);
         return -1;
     }
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -569,7 +570,7 @@ int eng_store_meta_set(struct eng_store *s, const char *key,
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    free(txt);
+    eng_json_free(txt);
     if (rc != SQLITE_DONE) {
         sql_error(err, s->path, s->db, rc, "cannot write eng_meta");
         return -1;
