@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jpool.h"
 #include "cli.h"
 #include "enrich.h"
 #include "timeutil.h"
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
     int opt, do_dump = 0, check = 0, status = ENG_EXIT_OK;
     int64_t ttl = 0;
 
+    eng_jpool_install();    /* before any jansson value */
     eng_cli_init(&cli, "eng-enrich");
     memset(&e, 0, sizeof e);
     while ((opt = getopt_long(argc, argv, "c:" ENG_CLI_SHORTOPTS, longopts,
