@@ -3,9 +3,10 @@
  * A parsed event costs jansson some 30 small allocations (the object, its
  * hash table, a pair and a value per member, a copy per string), all freed
  * when the event is done; at a million events glibc's malloc and free are
- * a fifth of eng-match's time (issue 6), and much of eng-enrich's. jpool keeps freed blocks on a
- * free list per size class (16-byte steps up to 256 bytes) and carves new
- * ones from 64 KiB chunks; larger blocks go to malloc. Freed memory is
+ * a fifth of eng-match's time (issue 6), and much of eng-enrich's. jpool
+ * keeps freed blocks on a free list per size class (16-byte steps up to
+ * 256 bytes) and carves new ones from 64 KiB chunks; larger blocks go to
+ * malloc. Freed memory is
  * reused, not given back to the system: peak use is what it would be.
  *
  * Not used when built with AddressSanitizer, or when ENG_MALLOC=system is
