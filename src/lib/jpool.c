@@ -67,17 +67,9 @@ static void jpool_free(void *q)
     free_list[p[0]] = f;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define JPOOL_OFF 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define JPOOL_OFF 1
-#endif
-#endif
-
 void eng_jpool_install(void)
 {
-#ifndef JPOOL_OFF
+#ifndef ENG_JPOOL_OFF
     const char *how = getenv("ENG_MALLOC");
     if (how && strcmp(how, "system") == 0)
         return;

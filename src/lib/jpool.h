@@ -16,6 +16,15 @@
 #ifndef ENG_JPOOL_H
 #define ENG_JPOOL_H
 
+/* Defined when the pool stays off at build time (AddressSanitizer). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ENG_JPOOL_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENG_JPOOL_OFF 1
+#endif
+#endif
+
 /* Makes jansson allocate through the pool (once, before any jansson value
  * is made; a no-op in the cases above). The process owns the pool until
  * it exits. A tool that installs it frees the text of json_dumps with

@@ -11,15 +11,6 @@
 #include "tap.h"
 #include "jpool.h"
 
-/* as jpool.c decides: no pool under AddressSanitizer */
-#if defined(__SANITIZE_ADDRESS__)
-#define JPOOL_OFF 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define JPOOL_OFF 1
-#endif
-#endif
-
 int main(void)
 {
     json_malloc_t before_m;
@@ -36,7 +27,7 @@ int main(void)
     unsetenv("ENG_MALLOC");
     eng_jpool_install();
     json_get_alloc_funcs(&m, &f);
-#ifdef JPOOL_OFF
+#ifdef ENG_JPOOL_OFF
     ok(m == before_m, "under AddressSanitizer the pool stays off");
 #else
     ok(m != before_m && f != before_f, "installed: jansson allocates from the pool");
@@ -57,7 +48,7 @@ int main(void)
     }
     ok(fine, "blocks of 1 to 1000 bytes: 16-byte aligned, writable, freed");
 
-#ifndef JPOOL_OFF
+#ifndef ENG_JPOOL_OFF
     void *a = m(40);
     f(a);
     void *b = m(33);   /* the same class (33..48 bytes) */
