@@ -169,3 +169,23 @@ OUT
     run sqlite3 s.db "select count(*) from profiles"
     assert_output 40
 }
+
+@test "state: a stream that pauses has its state committed while the tool waits for more input" {
+    mkfifo in
+    eng-enrich -c c.yaml --state s.db in > out 2> err &
+    pid=$!
+    exec 7> in
+    head -3 ev.jsonl >&7
+    # the output is flushed, and the state checkpointed, when the input has
+    # no more bytes ready (bounded wait)
+    for i in $(seq 1 200); do
+        [ "$(wc -l < out)" -ge 3 ] && break
+        sleep 0.05
+    done
+    # still running: another connection reads what the checkpoint committed
+    run sqlite3 s.db 'select count(*) from profiles; select value from eng_meta where key = "hw"'
+    exec 7>&-
+    wait $pid
+    want=$(head -3 ev.jsonl | jq -r .customer | sort -u | wc -l)
+    assert_output "$want"
+}

@@ -491,3 +491,28 @@ OUT
     run cat err
     assert_output "eng-match: SIGHUP: r.yaml: 2 rules loaded"
 }
+
+@test "--state: a stream that pauses has its state committed while eng-match waits for more input" {
+    cat > r.yaml <<'YAML'
+rules:
+  - id: three
+    count: { when: type == "view", at_least: 3, within: 1h }
+YAML
+    mkfifo in
+    eng-match --state s.db r.yaml in > out 2> err &
+    pid=$!
+    exec 7> in
+    echo '{"id":"v1","ts":"2024-07-04T10:00:00Z","customer":"c1","type":"view"}' >&7
+    echo '{"id":"v2","ts":"2024-07-04T10:01:00Z","customer":"c2","type":"view"}' >&7
+    # no output to wait for: wait until the state file shows the checkpoint
+    n=0
+    for i in $(seq 1 200); do
+        n=$(sqlite3 s.db 'select value from eng_meta where key = "watermark"' 2>/dev/null)
+        [ -n "$n" ] && break
+        sleep 0.05
+    done
+    kill -0 $pid
+    exec 7>&-
+    wait $pid
+    [ "$n" = 1720087260000 ]
+}

@@ -40,6 +40,8 @@ struct mstate *mstate_open(const char *path, struct matcher *m,
 int mstate_skip(struct mstate *s, const json_t *ev);
 /* Counts one event; checkpoints when the batch is due. 0 or -1. */
 int mstate_tick(struct mstate *s, struct eng_error *err);
+/* Checkpoints when the input pauses (eng_store_idle). 0 or -1. */
+int mstate_idle(struct mstate *s, struct eng_error *err);
 /* Checkpoints now. 0 or -1 with err set. */
 int mstate_checkpoint(struct mstate *s, struct eng_error *err);
 /* After a rule reload: matches the saved rules to the new ones again

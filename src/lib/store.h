@@ -4,7 +4,9 @@
  * The checkpoint rule. A tool keeps its hot state in memory (a write-back
  * cache) and writes what changed to SQLite inside one long transaction. A
  * checkpoint, every ENG_STORE_BATCH operations or ENG_STORE_BATCH_MS of
- * wall time, and at the end of the run, does, in this order:
+ * wall time (stretched to 10 times the last checkpoint's cost while the
+ * input is busy), when the input pauses (eng_store_idle), and at the end of
+ * the run, does, in this order:
  *   1. the tool's write-back hook writes its dirty entries (same transaction);
  *   2. the output writer is flushed: everything the state is about to claim
  *      has been written downstream;
@@ -101,6 +103,11 @@ int eng_store_set_cache_mb(struct eng_store *s, long mb, struct eng_error *err);
  * checkpoint, eng_store_stmt and close(commit=1) fail with the same message
  * (errno of a write error, e.g. EPIPE, is kept for the tool to see). */
 int eng_store_tick(struct eng_store *s, struct eng_error *err);
+/* Checkpoints if any operation was counted since the last checkpoint: for
+ * the moment the input pauses (the reader's flush callback, jsonl.h), so a
+ * stream's state is committed as soon as it goes quiet however long the
+ * busy batch is. 0 or -1 as eng_store_checkpoint. */
+int eng_store_idle(struct eng_store *s, struct eng_error *err);
 /* Checkpoints now (writeback, flush, COMMIT, BEGIN). 0 or -1. */
 int eng_store_checkpoint(struct eng_store *s, struct eng_error *err);
 
