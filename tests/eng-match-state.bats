@@ -63,9 +63,10 @@ setup() {
     assert_success
 }
 
-@test "state (c): a run killed with SIGKILL before its first checkpoint, re-run with the same state, gives one clean run's actions (by id)" {
-    # 20000 events fed slowly, killed at 0.1 s: fewer than the 10000 events
-    # of the first checkpoint, so the re-run starts from an empty state
+@test "state (c): a run killed with SIGKILL while its input pauses, re-run with the same state, gives one clean run's actions (by id)" {
+    # 20000 events fed slowly, killed after the first pause: each pause of the input is a
+    # checkpoint (eng_store_idle), so the re-run skips what came before the
+    # last pause the first run saw, and nothing after it
     mkfifo "$T/f"
     eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
     pid=$!
@@ -74,13 +75,18 @@ setup() {
           sleep 0.05
       done ) > "$T/f" 2>/dev/null &
     feeder=$!
-    sleep 0.1
+    # killed once a pause has been checkpointed (bounded wait)
+    for i in $(seq 1 200); do
+        [ -n "$(sqlite3 "$T/k.db" "select value from eng_meta where key = 'hw'" 2>/dev/null)" ] && break
+        sleep 0.05
+    done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     wait "$feeder" 2>/dev/null || true
     eng-match --stats --state "$T/k.db" --now "$NOW" "$R" "$T/ev.jsonl" \
         > "$T/k2.jsonl" 2> "$T/k2.err"
-    assert_equal "$(tail -n 1 "$T/k2.err" | jq .skipped)" 0
+    skipped=$(tail -n 1 "$T/k2.err" | jq .skipped)
+    [ "$skipped" -gt 0 ] && [ "$skipped" -lt 20000 ]
     run diff <(jq -r .id "$T/one.jsonl" | sort -u) \
              <(cat "$T/k1.jsonl" "$T/k2.jsonl" | jq -R -r 'fromjson? | .id' | sort -u)
     assert_success
