@@ -59,8 +59,9 @@ static void usage(void)
 "error, 3 I/O or state error. See eng-emit(1).\n", stdout);
 }
 
-static int flush_pending(void *ctx)
+static int flush_pending(void *ctx, struct eng_error *err)
 {
+    (void)err;
     struct emitter *e = ctx;
     e->input_paused = 1;   /* the next action looks at the opt-out file */
     if (emitter_drain(e) < 0) {

@@ -74,21 +74,10 @@ static int write_status(struct enricher *e)
 
 /* The reader's flush callback: the input has no more bytes ready, so the
  * state is checkpointed now (a stream's state follows its output when it
- * pauses). A failure is kept for write_status; errno stays (EPIPE is a
- * quiet exit). */
-static int checkpoint_when_idle(void *ctx)
+ * pauses); a failure comes back from eng_reader_next with err set. */
+static int checkpoint_when_idle(void *ctx, struct eng_error *err)
 {
-    struct enricher *e = ctx;
-    struct eng_error err;
-    if (eng_store_idle(e->store, &err) == 0)
-        return 0;
-    int saved = errno;
-    if (!eng_cli_is_quiet_exit(saved)) {
-        e->store_failed = 1;
-        snprintf(e->store_msg, sizeof e->store_msg, "%s", err.msg);
-    }
-    errno = saved;
-    return -1;
+    return eng_store_idle(((struct enricher *)ctx)->store, err);
 }
 
 /* Runs the enricher over one input; returns 0 or an exit status. */
@@ -126,9 +115,7 @@ static int run_input(struct enricher *e, const char *path)
     }
     /* a read cut short by SIGINT/SIGTERM is not an error: the signal's own
      * exit status (130/143) is set below */
-    if (got < 0 && status == 0 && e->store_failed) {
-        status = write_status(e);
-    } else if (got < 0 && status == 0 && !eng_signal_pending()) {
+    if (got < 0 && status == 0 && !eng_signal_pending()) {
         status = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
                                               : ENG_EXIT_RUNTIME;
         if (status == ENG_EXIT_RUNTIME)

@@ -96,8 +96,9 @@ static char **split_list(const char *s, size_t *n)
 
 /* Reader flush hook for partitioned output: every partition is flushed when
  * the input would block, so FIFOs downstream see events promptly. */
-static int flush_partitions(void *ctx)
+static int flush_partitions(void *ctx, struct eng_error *err)
 {
+    (void)err;   /* the reader's "write error" says it */
     return partition_flush(ctx);
 }
 

@@ -76,20 +76,12 @@ static void usage(void)
 "error, 3 I/O error. See eng-match(1) and eng-rules(5).\n", stdout);
 }
 
-/* Why the last idle checkpoint failed (run_input reports it). */
-static struct eng_error idle_err;
-static int idle_failed;
-
 /* The reader's flush callback: the input has no more bytes ready, so the
  * state is checkpointed now (a stream's state follows its output when it
- * pauses). errno stays for run_input (EPIPE is a quiet exit). */
-static int checkpoint_when_idle(void *ctx)
+ * pauses); a failure comes back from eng_reader_next with err set. */
+static int checkpoint_when_idle(void *ctx, struct eng_error *err)
 {
-    struct matcher *m = ctx;
-    if (mstate_idle(m->state, &idle_err) == 0)
-        return 0;
-    idle_failed = !eng_cli_is_quiet_exit(errno);
-    return -1;
+    return mstate_idle(((struct matcher *)ctx)->state, err);
 }
 
 /* Runs the matcher over one input; returns 0, or an exit status. */
@@ -132,10 +124,7 @@ static int run_input(struct matcher *m, const char *path)
     }
     /* a read cut short by SIGINT/SIGTERM is not an error: the signal's own
      * exit status (130/143) is set below */
-    if (got < 0 && status == 0 && idle_failed) {
-        eng_msg("%s", idle_err.msg);
-        status = ENG_EXIT_RUNTIME;
-    } else if (got < 0 && status == 0 && !eng_signal_pending()) {
+    if (got < 0 && status == 0 && !eng_signal_pending()) {
         status = eng_cli_is_quiet_exit(errno) ? ENG_EXIT_SIGPIPE
                                               : ENG_EXIT_RUNTIME;
         if (status == ENG_EXIT_RUNTIME)

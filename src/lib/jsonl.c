@@ -494,7 +494,7 @@ struct eng_reader {
     int eof;
     unsigned long lineno;
     struct eng_writer *flush;
-    int (*flush_fn)(void *ctx); /* instead of one writer: e.g. partitions */
+    int (*flush_fn)(void *ctx, struct eng_error *err); /* e.g. partitions */
     void *flush_ctx;
 };
 
@@ -557,7 +557,8 @@ void eng_reader_set_flush(struct eng_reader *r, struct eng_writer *w)
     r->flush = w;
 }
 
-void eng_reader_set_flush_fn(struct eng_reader *r, int (*fn)(void *ctx),
+void eng_reader_set_flush_fn(struct eng_reader *r,
+                             int (*fn)(void *ctx, struct eng_error *err),
                              void *ctx)
 {
     r->flush_fn = fn;
@@ -573,11 +574,15 @@ static int flush_pending(const struct eng_reader *r)
 
 static int flush_writer(struct eng_reader *r, struct eng_error *err)
 {
-    if (r->flush_fn && r->flush_fn(r->flush_ctx) < 0) {
-        int e = errno;
-        eng_error_set(err, "write error: %s", strerror(e));
-        errno = e;
-        return -1;
+    if (r->flush_fn) {
+        err->msg[0] = '\0';
+        if (r->flush_fn(r->flush_ctx, err) < 0) {
+            int e = errno;
+            if (!err->msg[0])
+                eng_error_set(err, "write error: %s", strerror(e));
+            errno = e;
+            return -1;
+        }
     }
     if (!r->flush || (r->flush->len == 0 && !r->flush->err))
         return 0;

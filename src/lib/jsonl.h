@@ -71,9 +71,12 @@ const char *eng_reader_name(const struct eng_reader *r);
  * Borrowed: must outlive the reader. */
 void eng_reader_set_flush(struct eng_reader *r, struct eng_writer *w);
 /* Same rule with a callback, for a tool with several outputs (eng-ingest's
- * partitions): fn(ctx) flushes them all and returns 0, or -1 with errno set.
- * Called in addition to the writer of eng_reader_set_flush, if any. */
-void eng_reader_set_flush_fn(struct eng_reader *r, int (*fn)(void *ctx),
+ * partitions) or a state to checkpoint when the input pauses: fn(ctx, err)
+ * returns 0, or -1 with errno set and err set (left empty, the reader says
+ * "write error: " and errno's text). Called in addition to the writer of
+ * eng_reader_set_flush, if any. */
+void eng_reader_set_flush_fn(struct eng_reader *r,
+                             int (*fn)(void *ctx, struct eng_error *err),
                              void *ctx);
 
 /* Reads the next line into *line. Returns 1 for a line, 0 at end of input,
