@@ -492,3 +492,39 @@ OUT
 ["e2",null]
 OUT
 }
+
+@test "join, lookup, places: a file none of whose rows has the named columns is a configuration error at its file, exit 2 (the fuzz regression asof-missing-time-column)" {
+    # the as-of column is not in the header: every row skipped
+    cfg 'lookup:
+  - file: w.csv
+    on: { city: city }
+    asof: { event: ts, file: nosuch }
+    into: context.weather'
+    printf 'city,time,temp_f\nBoston,2024-07-04T00:00:00Z,70\nMiami,2024-07-04T00:00:00Z,91\n' > w.csv
+    echo '{"id":"e1","ts":"2024-07-04T01:00:00Z","customer":"c1","city":"Miami"}' > e.jsonl
+    run --separate-stderr eng-enrich -c c.yaml e.jsonl
+    assert_failure 2
+    assert_output ''
+    assert_equal "$stderr" "eng-enrich: c.yaml:2:11: cannot load master data: w.csv: none of its 2 rows has a usable key 'city' and time 'nosuch'"
+    # a join on a key column the file lacks
+    cfg 'join:
+  - file: w.csv
+    on: { city: town }
+    into: profile.city'
+    run --separate-stderr eng-enrich -c c.yaml e.jsonl
+    assert_failure 2
+    assert_equal "$stderr" "eng-enrich: c.yaml:2:11: cannot load master data: w.csv: none of its 2 rows has a usable key 'town'"
+    # places whose coordinate columns are not there
+    cfg 'places: { file: w.csv }'
+    run --separate-stderr eng-enrich -c c.yaml e.jsonl
+    assert_failure 2
+    assert_equal "$stderr" "eng-enrich: c.yaml:1:17: cannot load master data: w.csv: none of its 2 rows has usable lat/lon"
+    # an empty file stays a lookup that finds nothing (not an error)
+    : > w.csv
+    cfg 'join:
+  - file: w.csv
+    on: { city: town }
+    into: profile.city'
+    run --separate-stderr eng-enrich -c c.yaml e.jsonl
+    assert_success
+}

@@ -224,6 +224,21 @@ static int load_join(struct loader *L, struct enrich_config *c,
     free(path);
     if (rc < 0)
         return load_master_error(L, obj, &ferr);
+    /* rows, none usable: the config names a column the file lacks (or the
+     * wrong file); a join that can never match is a mistake to say, not a
+     * warning the run goes on past */
+    if (j->skipped && j->nrows == 0) {
+        struct eng_error nerr;
+        if (asof)
+            eng_error_set(&nerr, "%s: none of its %llu row%s has a usable "
+                          "key '%s' and time '%s'", j->file, j->skipped,
+                          j->skipped == 1 ? "" : "s", j->file_key, j->file_time);
+        else
+            eng_error_set(&nerr, "%s: none of its %llu row%s has a usable "
+                          "key '%s'", j->file, j->skipped,
+                          j->skipped == 1 ? "" : "s", j->file_key);
+        return load_master_error(L, obj, &nerr);
+    }
     if (j->dups) {
         c->master_dups += j->dups;
         if (!L->quiet)
@@ -313,6 +328,13 @@ static int load_places(struct loader *L, struct enrich_config *c,
     free(path);
     if (rc < 0)
         return load_master_error(L, obj, &ferr);
+    if (p->skipped && p->n == 0) {   /* as for a join: columns it lacks */
+        struct eng_error nerr;
+        eng_error_set(&nerr, "%s: none of its %llu row%s has usable %s/%s",
+                      p->file, p->skipped, p->skipped == 1 ? "" : "s",
+                      p->lat_col, p->lon_col);
+        return load_master_error(L, obj, &nerr);
+    }
     if (p->skipped && !L->quiet)
         eng_warn("%s: %llu row%s without usable %s/%s skipped", p->file,
                  p->skipped, p->skipped == 1 ? "" : "s", p->lat_col, p->lon_col);
