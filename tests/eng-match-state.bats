@@ -97,8 +97,8 @@ setup() {
     for try in 1 2 3; do
         rm -f "$T/k.db" "$T/k.db-wal" "$T/k.db-shm"
         # the first 12000 events at once (a checkpoint commits at 10000:
-        # batches of 10000 here, eng-match's own are 100000), then the rest
-        # in chunks; the kill lands after 0..7 more chunks
+        # batches of 10000 here, eng-match's own are 300000), then the rest
+        # in chunks
         chunks=$((RANDOM % 8))
         ENG_STORE_BATCH_OPS=10000 eng-match --state "$T/k.db" "$R" "$T/f" > "$T/k1.jsonl" &
         pid=$!
@@ -109,7 +109,14 @@ setup() {
               sleep 0.05
           done ) > "$T/f" 2>/dev/null &
         feeder=$!
-        sleep "$(awk -v c="$chunks" 'BEGIN { print 1.5 + c * 0.05 }')"
+        # once the first checkpoint is committed (waited for, bounded: a slow
+        # machine or valgrind may take longer than the feeder's pause), then
+        # 0..7 chunk times later
+        for i in $(seq 1 1200); do
+            [ -n "$(sqlite3 "$T/k.db" "select value from eng_meta where key = 'hw'" 2>/dev/null)" ] && break
+            sleep 0.05
+        done
+        sleep "$(awk -v c="$chunks" 'BEGIN { print c * 0.05 }')"
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         wait "$feeder" 2>/dev/null || true

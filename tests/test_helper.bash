@@ -27,11 +27,15 @@ skip_without_shared() {
 }
 
 # skip_when_sanitized WHAT: skip the test when the tools are built with
-# AddressSanitizer (CI's second pass): its shadow memory and quarantine make
-# peak RSS grow with the work done, so memory bounds say nothing there. The
-# plain build (make check) runs the test.
+# AddressSanitizer (CI's second pass) or run under valgrind (make
+# check-valgrind): shadow memory and quarantine make peak RSS grow with the
+# work done, so memory bounds say nothing there. The plain build (make
+# check) runs the test.
 skip_when_sanitized() {
     if ldd "$ENG_BIN/eng-ingest" 2>/dev/null | grep -q 'libasan'; then
         skip "built with AddressSanitizer: $1 is checked by the plain build"
+    fi
+    if [ -n "${ENG_VALGRIND:-}" ]; then
+        skip "under valgrind: $1 is checked by the plain build"
     fi
 }
