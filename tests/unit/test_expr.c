@@ -4,7 +4,9 @@
  * overflow, the value writers, the rule-index conjuncts, hostile input, and
  * that evaluating a condition on the common paths never calls malloc.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* __libc_malloc and friends */
+#endif
 #include "tap.h"
 #include "expr.h"
 
@@ -548,6 +550,12 @@ static void test_no_allocs(void)
 {
     if (!COUNT_ALLOCS) {
         ok(1, "allocs: # SKIP malloc is AddressSanitizer's in this build");
+        return;
+    }
+    /* under memcheck (tests/run with ENG_VALGRIND) valgrind redirects the
+     * libraries' malloc calls past the counter: it would count nothing */
+    if (getenv("ENG_VALGRIND")) {
+        ok(1, "allocs: # SKIP malloc is valgrind's under memcheck");
         return;
     }
     const char *conds[] = {
